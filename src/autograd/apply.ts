@@ -1,0 +1,56 @@
+import { NonFiniteError, formatShape } from '../errors.js';
+import { castTo, promoteTypes } from '../tensor/dtype.js';
+import { allFinite } from '../tensor/kernels/reduce.js';
+import { currentScope, isAnomalyEnabled, isGradEnabled, type Node } from './graph.js';
+import type { Attrs, OpDef, TensorData } from './ops/op.js';
+import { OPS } from './ops/registry.js';
+import type { OpName } from './ops/spec.js';
+import { Tensor } from './tensor.js';
+
+/**
+ * Runs one op: shape rule, dtype promotion, forward, then (when any input requires a gradient
+ * and recording is on) the node that backward will visit. The only place nodes are made.
+ */
+export function apply<P extends OpName>(op: P, inputs: readonly Tensor[], attrs: Attrs<P>): Tensor {
+  const def: OpDef<P> = OPS[op];
+  const outShape = def.shape(inputs, attrs);
+  const dtype = promoteTypes(inputs);
+  const args: TensorData[] = inputs.map((t) => (t.dtype === dtype ? t : { data: castTo(t.data, dtype), shape: t.shape }));
+  const { out, saved } = def.forward(args, attrs, outShape, dtype);
+  const recording = isGradEnabled() && inputs.some((t) => t.requiresGrad);
+  const result = new Tensor(out, outShape, { requiresGrad: recording });
+  const anomaly = isAnomalyEnabled();
+  if (anomaly) checkForward(op, inputs, result);
+  if (recording) {
+    const node: Node<P> = {
+      op,
+      inputs,
+      attrs,
+      saved,
+      outputShape: outShape,
+      module: currentScope(),
+      creationStack: anomaly ? new Error().stack : undefined,
+      freed: false,
+    };
+    result.node = node;
+  }
+  return result;
+}
+
+/** Anomaly mode, forward: the first op whose inputs are finite but whose output is not. */
+function checkForward(op: string, inputs: readonly Tensor[], result: Tensor): void {
+  if (allFinite(result.data)) return;
+  if (!inputs.every((t) => allFinite(t.data))) return; // passed on, not born here
+  const module = currentScope();
+  const where = module === undefined ? 'outside any module' : module === '' ? 'in the root module' : `in module '${module}'`;
+  const shapes = inputs.map((t) => formatShape(t.shape)).join(', ');
+  throw new NonFiniteError(
+    op,
+    'forward',
+    module,
+    `produced a non-finite value (NaN or ±Inf) from finite inputs ${where}; ` +
+      `input shapes ${shapes}, output shape ${formatShape(result.shape)}` +
+      ` (typical causes: log of 0, exp overflow, division by 0)`,
+    new Error().stack,
+  );
+}

@@ -1,0 +1,263 @@
+import { GradientError, NonFiniteError, formatShape } from '../errors.js';
+import { allocate, castTo, dtypeOf, type TypedArray } from '../tensor/dtype.js';
+import { sumToShape } from '../tensor/kernels/binary.js';
+import { addInPlace } from '../tensor/kernels/unary.js';
+import { broadcastsTo, shapesEqual, type Shape } from '../tensor/shape.js';
+import { isAnomalyEnabled, type Gradient, type Node } from './graph.js';
+import {
+  GradientView, emitWarning, type BackwardReport, type EndOfPassEvent, type Guard, type NodeGradientEvent, type PassControl,
+} from './hooks.js';
+import { describeProducer, isNonFiniteProducer } from './nonfinite.js';
+import { OPS } from './ops/registry.js';
+import { Tensor } from './tensor.js';
+
+/** Options of `tensor.backward()`. */
+export interface BackwardOptions {
+  /** Gradient of the output; required unless the output has exactly one element. */
+  grad?: Tensor;
+  /** Keep the saved buffers so that backward can run through this graph again. */
+  retainGraph?: boolean;
+  /** Guards that watch (and may act on) every gradient of the pass, in order. */
+  guards?: readonly Guard[];
+}
+
+/** A gradient waiting to be summed; `owned` is false when the buffer also belongs to someone else. */
+interface Pending {
+  data: TypedArray;
+  owned: boolean;
+}
+
+/**
+ * Reverse-mode automatic differentiation from `root`:
+ * 1. order the graph topologically (iteratively: deep graphs must not overflow the stack);
+ * 2. walk it from the output, turning each tensor's complete gradient into gradients for the
+ *    node's inputs with the op's VJP, summing where a tensor was used more than once;
+ * 3. add each leaf's gradient into its `.grad`, then let the guards finish the pass.
+ * Guards see every step; if one stops the pass or throws before step 3, no `.grad` changes.
+ */
+export function backward(root: Tensor, options: BackwardOptions = {}): BackwardReport {
+  const guards = options.guards ?? [];
+  const order = topologicalOrder(root);
+  const pass = new Pass();
+  for (const guard of guards) guard.beginPass?.(pass);
+  const pending = new Map<Tensor, Pending>([[root, { data: seedGradient(root, options.grad), owned: true }]]);
+  const leaves: Tensor[] = [];
+  const leafGrads: Pending[] = [];
+  const anomaly = isAnomalyEnabled();
+  for (const tensor of order) {
+    const entry = pending.get(tensor);
+    if (entry === undefined) continue;
+    pending.delete(tensor);
+    const grad = runTensorHooks(tensor, entry);
+    if (tensor.node === null) {
+      leaves.push(tensor);
+      leafGrads.push(grad);
+      if (guards.length > 0) {
+        const event = { parameter: tensor, grad: new GradientView(grad.data, tensor.shape) };
+        for (const guard of guards) guard.onParameterGradient?.(event, pass);
+      }
+    } else {
+      if (tensor.retainsGrad) accumulateGrad(tensor, grad.data, false);
+      if (guards.length > 0) {
+        const event = { tensor, grad: new GradientView(grad.data, tensor.shape) };
+        for (const guard of guards) guard.onTensorGradient?.(event, pass);
+      }
+      if (!pass.stopped) propagate(tensor.node, grad.data, tensor.shape, pending, guards, pass, anomaly);
+    }
+    if (pass.stopped) break;
+  }
+  if (pass.stopped) return pass.finishSkipped();
+  for (let i = 0; i < leaves.length; i++) accumulateGrad(leaves[i]!, leafGrads[i]!.data, leafGrads[i]!.owned);
+  const end: EndOfPassEvent = {
+    parameters: leaves,
+    grads: leaves.map((leaf) => new GradientView(leaf.grad!.data, leaf.shape)),
+  };
+  let sumOfSquares = 0;
+  for (const view of end.grads) sumOfSquares += view.stats.sumOfSquares;
+  pass.report.totalNorm = Math.sqrt(sumOfSquares);
+  for (const guard of guards) guard.endPass?.(end, pass);
+  if (!options.retainGraph) for (const tensor of order) freeNode(tensor.node);
+  return pass.finish();
+}
+
+/** Runs one node's VJP, checks what it returned, lets the guards see it, and queues the input gradients. */
+function propagate(
+  node: Node, gradOut: TypedArray, outShape: Shape, pending: Map<Tensor, Pending>,
+  guards: readonly Guard[], pass: Pass, anomaly: boolean,
+): void {
+  const inputs = node.inputs;
+  const needsGrad = inputs.map((input) => input.requiresGrad);
+  const def = OPS[node.op];
+  const raw = def.vjp({ data: gradOut, shape: outShape }, node.saved as never, node as never, needsGrad);
+  if (raw.length !== inputs.length) {
+    throw new GradientError(node.op, `internal: the VJP returned ${raw.length} gradients for ${inputs.length} inputs`);
+  }
+  const grads = raw.map((g, i) => (g === null || !needsGrad[i] ? null : toInputGradient(node.op, i, g, inputs[i]!)));
+  if (guards.length > 0 || anomaly) {
+    const event: NodeGradientEvent = {
+      node,
+      op: node.op,
+      module: node.module,
+      outputShape: outShape,
+      inputShapes: inputs.map((t) => t.shape),
+      gradOut: new GradientView(gradOut, outShape),
+      inputGrads: grads.map((g, i) => (g === null ? null : new GradientView(g, inputs[i]!.shape))),
+    };
+    if (anomaly && isNonFiniteProducer(event)) {
+      throw new NonFiniteError(node.op, 'backward', node.module, describeProducer(event), node.creationStack);
+    }
+    for (const guard of guards) {
+      guard.onNodeGradient?.(event, pass);
+      if (pass.stopped) return;
+    }
+  }
+  for (let i = 0; i < inputs.length; i++) {
+    const g = grads[i];
+    if (g === null || g === undefined) continue;
+    const input = inputs[i]!;
+    const existing = pending.get(input);
+    const owned = g !== gradOut; // a VJP may pass its incoming buffer through (add, reshape)
+    if (existing === undefined) pending.set(input, { data: g, owned });
+    else if (existing.owned) addInPlace(existing.data, g);
+    else {
+      const sum = allocate(input.dtype, input.size);
+      sum.set(existing.data);
+      addInPlace(sum, g);
+      pending.set(input, { data: sum, owned: true });
+    }
+  }
+}
+
+/**
+ * Checks a VJP result against the input it belongs to: sums a broadcast gradient back to the
+ * input's shape (the one place broadcasting is undone) and casts it to the input's dtype.
+ */
+function toInputGradient(op: string, index: number, g: Gradient, input: Tensor): TypedArray {
+  let data = g.data;
+  if (!shapesEqual(g.shape, input.shape)) {
+    if (!broadcastsTo(input.shape, g.shape)) {
+      throw new GradientError(
+        op,
+        `internal: the gradient of input ${index} has shape ${formatShape(g.shape)}, which does not match the input's ${formatShape(input.shape)}`,
+      );
+    }
+    if (g.data.length !== input.size) {
+      data = allocate(input.dtype, input.size);
+      sumToShape(g.data, g.shape, data, input.shape);
+    } // else only size-1 axes were added: the data is already right
+  }
+  if (data.length !== input.size) {
+    throw new GradientError(op, `internal: the gradient of input ${index} has ${data.length} elements, expected ${input.size}`);
+  }
+  if (input.dtype !== dtypeOf(data)) data = castTo(data, input.dtype);
+  return data;
+}
+
+/** The gradient that starts the pass: `grad` if given, else 1 for a one-element output. */
+function seedGradient(root: Tensor, grad: Tensor | undefined): TypedArray {
+  if (!root.requiresGrad) {
+    throw new GradientError('backward', 'the tensor does not require gradients and has no graph: no input was created with requiresGrad: true (or it ran inside noGrad)');
+  }
+  if (grad === undefined) {
+    if (root.size !== 1) {
+      throw new GradientError(
+        'backward',
+        `a gradient can be created implicitly only for one-element outputs, got shape ${formatShape(root.shape)}; pass { grad } of that shape`,
+      );
+    }
+    const seed = allocate(root.dtype, 1);
+    seed[0] = 1;
+    return seed;
+  }
+  if (!shapesEqual(grad.shape, root.shape)) {
+    throw new GradientError('backward', `grad has shape ${formatShape(grad.shape)} but the output has shape ${formatShape(root.shape)}`);
+  }
+  return castTo(grad.data, root.dtype);
+}
+
+/** Tensors reachable from `root` through inputs that require gradients, outputs before inputs. */
+export function topologicalOrder(root: Tensor): Tensor[] {
+  const postOrder: Tensor[] = [];
+  const visited = new Set<Tensor>([root]);
+  const stack: Array<{ tensor: Tensor; next: number }> = [{ tensor: root, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const node = top.tensor.node;
+    if (node !== null && node.freed) {
+      throw new GradientError(
+        'backward',
+        `trying to backward through the graph a second time: the saved values of '${node.op}' ` +
+          'were freed by the first backward(); pass { retainGraph: true } to the first call to keep them',
+      );
+    }
+    const inputs = node === null ? [] : node.inputs;
+    if (top.next < inputs.length) {
+      const child = inputs[top.next++]!;
+      if (child.requiresGrad && !visited.has(child)) {
+        visited.add(child);
+        stack.push({ tensor: child, next: 0 });
+      }
+    } else {
+      stack.pop();
+      postOrder.push(top.tensor);
+    }
+  }
+  return postOrder.reverse();
+}
+
+/** Runs the tensor's hooks; a hook that returns a tensor replaces the gradient. */
+function runTensorHooks(tensor: Tensor, entry: Pending): Pending {
+  let current = entry;
+  for (const hook of tensor.hooks) {
+    const replaced = hook(new Tensor(current.data, tensor.shape));
+    if (replaced instanceof Tensor) {
+      if (!shapesEqual(replaced.shape, tensor.shape)) {
+        throw new GradientError('registerHook', `a hook returned a gradient of shape ${formatShape(replaced.shape)} for a tensor of shape ${formatShape(tensor.shape)}`);
+      }
+      current = { data: castTo(replaced.data, tensor.dtype), owned: true };
+    }
+  }
+  return current;
+}
+
+/** `.grad += g` (a fresh tensor the first time, as PyTorch); `adopt` lets `.grad` take the buffer itself. */
+function accumulateGrad(tensor: Tensor, g: TypedArray, adopt: boolean): void {
+  if (tensor.grad === null) {
+    const data = adopt ? g : castTo(g, tensor.dtype);
+    tensor.grad = new Tensor(data, tensor.shape);
+  } else addInPlace(tensor.grad.data, g);
+}
+
+function freeNode(node: Node | null): void {
+  if (node === null) return;
+  node.saved = null;
+  node.freed = true;
+}
+
+/** The state guards share during one pass. */
+class Pass implements PassControl {
+  readonly report: BackwardReport = {
+    ok: true, totalNorm: 0, clipScale: 1, nonFinite: null, actions: [], skipped: false,
+  };
+  stopped = false;
+  private warnings: string[] = [];
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  warn(message: string): void {
+    this.warnings.push(message);
+  }
+
+  finishSkipped(): BackwardReport {
+    this.report.ok = false;
+    this.report.skipped = true;
+    return this.finish();
+  }
+
+  finish(): BackwardReport {
+    if (this.warnings.length > 0) emitWarning(this.warnings.join('\n'));
+    return this.report;
+  }
+}

@@ -1,0 +1,30 @@
+import type { DType, TypedArray } from '../../tensor/dtype.js';
+import type { Shape } from '../../tensor/shape.js';
+import type { Gradient, Node } from '../graph.js';
+import type { OpName, OpSpec } from './spec.js';
+
+/** An op's view of a tensor argument: its buffer and shape (already cast to the op's dtype). */
+export interface TensorData {
+  readonly data: TypedArray;
+  readonly shape: Shape;
+}
+
+export type Attrs<P extends OpName> = OpSpec[P]['attrs'];
+export type Saved<P extends OpName> = OpSpec[P]['saved'];
+
+/**
+ * One op, in one place: its shape rule, its forward and its vector-Jacobian product.
+ * - `shape` checks the arguments at the front door and returns the output shape (ShapeError otherwise).
+ * - `forward` computes the output and returns what the VJP needs (`saved`).
+ * - `vjp` maps the gradient of the output to a gradient for each input (`null` where
+ *   `needsGrad[i]` is false). It may return output-shaped gradients for broadcast inputs:
+ *   the engine sums them back to the input's shape, once, for every op.
+ */
+export interface OpDef<P extends OpName> {
+  shape(inputs: readonly TensorData[], attrs: Attrs<P>): Shape;
+  forward(inputs: readonly TensorData[], attrs: Attrs<P>, outShape: Shape, dtype: DType): { out: TypedArray; saved: Saved<P> };
+  vjp(gradOut: Gradient, saved: Saved<P>, node: Node<P>, needsGrad: readonly boolean[]): Array<Gradient | null>;
+}
+
+/** The registry's type: one definition for every op name, or the build fails. */
+export type OpTable = { [P in OpName]: OpDef<P> };

@@ -1,0 +1,46 @@
+import { ShapeError, formatShape } from '../../errors.js';
+import { checkShape, sizeOf } from '../../tensor/shape.js';
+import type { OpDef } from './op.js';
+
+/**
+ * reshape: the same row-major data under a new shape. One dimension may be -1 and is inferred.
+ * The output shares the input's buffer (a view), as torch.reshape does for contiguous tensors.
+ * d reshape(x) = reshape(dy) back to x's shape
+ */
+export const reshape: OpDef<'reshape'> = {
+  shape([x], { shape }) {
+    return resolveShape(x!.shape, shape);
+  },
+  forward: ([x]) => ({ out: x!.data, saved: null }),
+  vjp: (gradOut, _saved, { inputs }) => [{ data: gradOut.data, shape: inputs[0]!.shape }],
+};
+
+/** Resolves a requested shape (with at most one -1) against the input's size. */
+export function resolveShape(from: readonly number[], requested: readonly number[]): number[] {
+  const inferred = requested.filter((d) => d === -1).length;
+  if (inferred > 1) {
+    throw new ShapeError('reshape', `only one dimension can be -1, got ${formatShape(requested)}`, [from, requested]);
+  }
+  const explicit = checkShape('reshape', requested.map((d) => (d === -1 ? 1 : d)));
+  const known = sizeOf(explicit);
+  const size = sizeOf(from);
+  const shape = requested.slice();
+  if (inferred === 1) {
+    const index = requested.indexOf(-1);
+    if (known === 0 || size % known !== 0) {
+      throw new ShapeError(
+        'reshape',
+        `cannot reshape ${formatShape(from)} (${size} elements) into ${formatShape(requested)}`,
+        [from, requested],
+      );
+    }
+    shape[index] = size / known;
+  } else if (known !== size) {
+    throw new ShapeError(
+      'reshape',
+      `cannot reshape ${formatShape(from)} (${size} elements) into ${formatShape(requested)} (${known} elements)`,
+      [from, requested],
+    );
+  }
+  return shape;
+}

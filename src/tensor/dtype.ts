@@ -1,0 +1,42 @@
+import { DTypeError } from '../errors.js';
+
+/** The element types a tensor can hold. float32 is the default, float64 is for gradcheck and study. */
+export type DType = 'float32' | 'float64';
+
+/** The storage of a tensor: contiguous, row-major. */
+export type TypedArray = Float32Array | Float64Array;
+
+export const DTYPES: readonly DType[] = ['float32', 'float64'];
+
+/** Throws a DTypeError unless `value` names a dtype gradguard supports. */
+export function checkDType(op: string, value: unknown): DType {
+  if (value === 'float32' || value === 'float64') return value;
+  throw new DTypeError(op, `dtype must be 'float32' or 'float64', got ${JSON.stringify(value)}`);
+}
+
+/** A fresh zero-filled buffer of `size` elements. */
+export function allocate(dtype: DType, size: number): TypedArray {
+  return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+}
+
+/** The dtype of an existing buffer. */
+export function dtypeOf(data: TypedArray): DType {
+  return data instanceof Float64Array ? 'float64' : 'float32';
+}
+
+/** A copy of `data` in `dtype` (a plain copy when the dtype already matches). */
+export function castTo(data: TypedArray, dtype: DType): TypedArray {
+  const out = allocate(dtype, data.length);
+  out.set(data);
+  return out;
+}
+
+/**
+ * PyTorch's promotion among floating tensors: float64 wins, except that 0-d tensors (and plain
+ * numbers) take the dtype of the dimensioned operands when there are any.
+ */
+export function promoteTypes(operands: ReadonlyArray<{ dtype: DType; ndim: number }>): DType {
+  const dimensioned = operands.filter((o) => o.ndim > 0);
+  const deciding = dimensioned.length > 0 ? dimensioned : operands;
+  return deciding.some((o) => o.dtype === 'float64') ? 'float64' : 'float32';
+}

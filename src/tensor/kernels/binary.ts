@@ -1,0 +1,143 @@
+import type { TypedArray } from '../dtype.js';
+import type { Shape } from '../shape.js';
+
+/** The elementwise binary kernels. Each has its own tight loop, so no per-element dispatch. */
+export type BinaryKernel = 'add' | 'sub' | 'mul' | 'div';
+
+/**
+ * out = a ⊕ b over one row of n elements, reading a and b with strides 0 (broadcast) or 1.
+ * Every broadcasting case reduces to calls of this function, one per output row.
+ */
+function row(
+  kernel: BinaryKernel,
+  a: TypedArray, aIndex: number, aStride: number,
+  b: TypedArray, bIndex: number, bStride: number,
+  out: TypedArray, outIndex: number, n: number,
+): void {
+  switch (kernel) {
+    case 'add':
+      for (let i = 0; i < n; i++, aIndex += aStride, bIndex += bStride) out[outIndex + i] = a[aIndex]! + b[bIndex]!;
+      return;
+    case 'sub':
+      for (let i = 0; i < n; i++, aIndex += aStride, bIndex += bStride) out[outIndex + i] = a[aIndex]! - b[bIndex]!;
+      return;
+    case 'mul':
+      for (let i = 0; i < n; i++, aIndex += aStride, bIndex += bStride) out[outIndex + i] = a[aIndex]! * b[bIndex]!;
+      return;
+    case 'div':
+      for (let i = 0; i < n; i++, aIndex += aStride, bIndex += bStride) out[outIndex + i] = a[aIndex]! / b[bIndex]!;
+      return;
+  }
+}
+
+/** out = a ⊕ b for same-length contiguous arrays: the fastest path, no stride arithmetic. */
+function same(kernel: BinaryKernel, a: TypedArray, b: TypedArray, out: TypedArray): void {
+  const n = out.length;
+  switch (kernel) {
+    case 'add':
+      for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;
+      return;
+    case 'sub':
+      for (let i = 0; i < n; i++) out[i] = a[i]! - b[i]!;
+      return;
+    case 'mul':
+      for (let i = 0; i < n; i++) out[i] = a[i]! * b[i]!;
+      return;
+    case 'div':
+      for (let i = 0; i < n; i++) out[i] = a[i]! / b[i]!;
+      return;
+  }
+}
+
+/** Strides of `shape` seen through a broadcast to an `ndim`-dimensional result: 0 where it repeats. */
+export function broadcastStrides(shape: Shape, ndim: number): number[] {
+  const strides = new Array<number>(ndim).fill(0);
+  let stride = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const axis = ndim - shape.length + i;
+    strides[axis] = shape[i] === 1 ? 0 : stride;
+    stride *= shape[i]!;
+  }
+  return strides;
+}
+
+/**
+ * out = a ⊕ b with NumPy broadcasting; `outShape` is the broadcast shape (already checked).
+ * Fast paths: same shape, scalar operand, row broadcast ([M,N] ⊕ [N]); everything else walks
+ * the output row by row with an index counter (no allocation per element).
+ */
+export function binary(
+  kernel: BinaryKernel,
+  a: TypedArray, aShape: Shape,
+  b: TypedArray, bShape: Shape,
+  out: TypedArray, outShape: Shape,
+): void {
+  const n = out.length;
+  if (n === 0) return;
+  if (a.length === n && b.length === n) return same(kernel, a, b, out);
+  if (b.length === 1 && a.length === n) return row(kernel, a, 0, 1, b, 0, 0, out, 0, n);
+  if (a.length === 1 && b.length === n) return row(kernel, a, 0, 0, b, 0, 1, out, 0, n);
+  const ndim = outShape.length;
+  const rowLength = outShape[ndim - 1]!;
+  const rows = n / rowLength;
+  if (a.length === n && b.length === rowLength) {
+    for (let r = 0; r < rows; r++) row(kernel, a, r * rowLength, 1, b, 0, 1, out, r * rowLength, rowLength);
+    return;
+  }
+  const aStrides = broadcastStrides(aShape, ndim);
+  const bStrides = broadcastStrides(bShape, ndim);
+  const counter = new Array<number>(ndim).fill(0);
+  let aIndex = 0;
+  let bIndex = 0;
+  for (let r = 0; r < rows; r++) {
+    row(kernel, a, aIndex, aStrides[ndim - 1]!, b, bIndex, bStrides[ndim - 1]!, out, r * rowLength, rowLength);
+    // Advance the outer-dimension counter like an odometer, moving both read positions.
+    for (let axis = ndim - 2; axis >= 0; axis--) {
+      counter[axis]!++;
+      aIndex += aStrides[axis]!;
+      bIndex += bStrides[axis]!;
+      if (counter[axis]! < outShape[axis]!) break;
+      aIndex -= aStrides[axis]! * outShape[axis]!;
+      bIndex -= bStrides[axis]! * outShape[axis]!;
+      counter[axis] = 0;
+    }
+  }
+}
+
+/**
+ * Sums `grad` (of the broadcast shape `fromShape`) down to `toShape`, the inverse of
+ * broadcasting: the gradient of a repeated value is the sum over its repetitions.
+ */
+export function sumToShape(grad: TypedArray, fromShape: Shape, out: TypedArray, toShape: Shape): void {
+  out.fill(0);
+  const ndim = fromShape.length;
+  const n = grad.length;
+  if (n === 0) return;
+  if (out.length === 1) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += grad[i]!;
+    out[0] = sum;
+    return;
+  }
+  const strides = broadcastStrides(toShape, ndim);
+  const rowLength = fromShape[ndim - 1]!;
+  const rowStride = strides[ndim - 1]!;
+  const counter = new Array<number>(ndim).fill(0);
+  let outIndex = 0;
+  for (let start = 0; start < n; start += rowLength) {
+    if (rowStride === 0) {
+      let sum = 0;
+      for (let i = 0; i < rowLength; i++) sum += grad[start + i]!;
+      out[outIndex] = out[outIndex]! + sum;
+    } else {
+      for (let i = 0; i < rowLength; i++) out[outIndex + i] = out[outIndex + i]! + grad[start + i]!;
+    }
+    for (let axis = ndim - 2; axis >= 0; axis--) {
+      counter[axis]!++;
+      outIndex += strides[axis]!;
+      if (counter[axis]! < fromShape[axis]!) break;
+      outIndex -= strides[axis]! * fromShape[axis]!;
+      counter[axis] = 0;
+    }
+  }
+}

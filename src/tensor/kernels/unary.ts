@@ -1,0 +1,140 @@
+import type { TypedArray } from '../dtype.js';
+
+/*
+ * Elementwise maps and the elementwise products their derivatives need. Each is one plain loop;
+ * NaN propagates as in PyTorch (relu(NaN) = NaN), which is why ReLU uses Math.max and not a
+ * comparison against 0 (max(NaN, 0) is NaN, max(-Inf, 0) is 0).
+ */
+
+export function neg(x: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) out[i] = -x[i]!;
+}
+
+export function exp(x: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) out[i] = Math.exp(x[i]!);
+}
+
+export function log(x: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) out[i] = Math.log(x[i]!);
+}
+
+export function sqrt(x: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) out[i] = Math.sqrt(x[i]!);
+}
+
+export function abs(x: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) out[i] = Math.abs(x[i]!);
+}
+
+export function tanh(x: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) out[i] = Math.tanh(x[i]!);
+}
+
+/** σ(x) = 1 / (1 + e^(−x)), written to stay finite for large |x|. */
+export function sigmoid(x: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    if (v >= 0) out[i] = 1 / (1 + Math.exp(-v));
+    else {
+      const e = Math.exp(v);
+      out[i] = e / (1 + e);
+    }
+  }
+}
+
+export function pow(x: TypedArray, exponent: number, out: TypedArray): void {
+  if (exponent === 2) {
+    for (let i = 0; i < x.length; i++) out[i] = x[i]! * x[i]!;
+    return;
+  }
+  for (let i = 0; i < x.length; i++) out[i] = Math.pow(x[i]!, exponent);
+}
+
+export function relu(x: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) out[i] = Math.max(x[i]!, 0);
+}
+
+export function leakyRelu(x: TypedArray, slope: number, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    out[i] = v > 0 ? v : v * slope;
+  }
+}
+
+/** clamp to [min, max]; NaN stays NaN as in torch.clamp. */
+export function clamp(x: TypedArray, min: number, max: number, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    out[i] = v < min ? min : v > max ? max : v;
+  }
+}
+
+/** out = gradOut where x > 0, else 0 (relu'(0) = 0, as PyTorch); NaN in gradOut passes where x > 0. */
+export function reluBackward(x: TypedArray, gradOut: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) out[i] = x[i]! > 0 ? gradOut[i]! : 0;
+}
+
+/** out = gradOut · (x > 0 ? 1 : slope). */
+export function leakyReluBackward(x: TypedArray, slope: number, gradOut: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) out[i] = x[i]! > 0 ? gradOut[i]! : gradOut[i]! * slope;
+}
+
+/** out = gradOut where min ≤ x ≤ max, else 0 (PyTorch passes the gradient at the bounds). */
+export function clampBackward(x: TypedArray, min: number, max: number, gradOut: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    out[i] = v >= min && v <= max ? gradOut[i]! : 0;
+  }
+}
+
+/** out = gradOut · sign(x), with sign(0) = 0 (abs'(0) = 0, as PyTorch). */
+export function absBackward(x: TypedArray, gradOut: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    out[i] = v > 0 ? gradOut[i]! : v < 0 ? -gradOut[i]! : v === 0 ? 0 : v;
+  }
+}
+
+/** out = gradOut · (1 − y²) where y = tanh(x). */
+export function tanhBackward(y: TypedArray, gradOut: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < y.length; i++) out[i] = gradOut[i]! * (1 - y[i]! * y[i]!);
+}
+
+/** out = gradOut · y·(1 − y) where y = σ(x). */
+export function sigmoidBackward(y: TypedArray, gradOut: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < y.length; i++) out[i] = gradOut[i]! * y[i]! * (1 - y[i]!);
+}
+
+/** out = gradOut · p·x^(p−1). */
+export function powBackward(x: TypedArray, exponent: number, gradOut: TypedArray, out: TypedArray): void {
+  if (exponent === 2) {
+    for (let i = 0; i < x.length; i++) out[i] = 2 * x[i]! * gradOut[i]!;
+    return;
+  }
+  for (let i = 0; i < x.length; i++) out[i] = exponent * Math.pow(x[i]!, exponent - 1) * gradOut[i]!;
+}
+
+/** out = a · s. */
+export function scale(a: TypedArray, s: number, out: TypedArray): void {
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! * s;
+}
+
+/** target += source, elementwise and in place (gradient accumulation). */
+export function addInPlace(target: TypedArray, source: TypedArray): void {
+  for (let i = 0; i < target.length; i++) target[i] = target[i]! + source[i]!;
+}
+
+/** out = gradOut · y, the VJP of exp with y = eˣ. */
+export function expBackward(y: TypedArray, gradOut: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < y.length; i++) out[i] = gradOut[i]! * y[i]!;
+}
+
+/** out = gradOut / x, the VJP of log. */
+export function logBackward(x: TypedArray, gradOut: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) out[i] = gradOut[i]! / x[i]!;
+}
+
+/** out = gradOut / (2y), the VJP of sqrt with y = √x. */
+export function sqrtBackward(y: TypedArray, gradOut: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < y.length; i++) out[i] = gradOut[i]! / (2 * y[i]!);
+}
