@@ -15,9 +15,19 @@ export {
   type NodeGradientEvent, type TensorGradientEvent, type ParameterGradientEvent, type EndOfPassEvent,
 } from './autograd/hooks.js';
 export { manualSeed, Generator, globalGenerator } from './tensor/rng.js';
+export { setKernelBackend, kernelBackend, type KernelBackendChoice, type ActiveKernelBackend } from './tensor/wasm/backend.js';
 export type { DType, TypedArray } from './tensor/dtype.js';
 export type { Shape } from './tensor/shape.js';
 export type { NestedArray } from './tensor/storage.js';
 export {
+  encodeSafetensors, decodeSafetensors, saveCheckpointBytes, loadCheckpointBytes, OPTIMIZER_TENSOR_PREFIX,
+  type SafetensorsContents, type SafetensorsDType, type StatefulModel, type StatefulOptimizer,
+  type SaveCheckpointOptions, type LoadCheckpointOptions, type LoadedCheckpoint,
+} from './checkpoint/index.js';
+export {
   GradguardError, ShapeError, DTypeError, GradientError, NonFiniteError, CheckpointError, ArgumentError, type Phase,
 } from './errors.js';
+export * as guards from './guards/index.js';
+export * as nn from './nn/index.js';
+export * as optim from './nn/optim/index.js';
+export * as data from './data/index.js';

@@ -1,6 +1,7 @@
 import { NonFiniteError, formatShape } from '../errors.js';
 import { castTo, promoteTypes } from '../tensor/dtype.js';
 import { allFinite } from '../tensor/kernels/reduce.js';
+import { captureTrace, createdAt } from './nonfinite.js';
 import { currentScope, isAnomalyEnabled, isGradEnabled, type Node } from './graph.js';
 import type { Attrs, OpDef, TensorData } from './ops/op.js';
 import { OPS } from './ops/registry.js';
@@ -29,12 +30,23 @@ export function apply<P extends OpName>(op: P, inputs: readonly Tensor[], attrs:
       saved,
       outputShape: outShape,
       module: currentScope(),
-      creationStack: anomaly ? new Error().stack : undefined,
+      creationStack: undefined,
       freed: false,
     };
+    if (anomaly) recordCreation(node);
     result.node = node;
   }
   return result;
+}
+
+/**
+ * Anomaly mode: keeps where the node was created. why: V8 formats a stack only when `.stack` is
+ * read, which costs about as much as capturing it; only an error ever reads it, so the node gets
+ * a getter over the captured trace instead of the string.
+ */
+function recordCreation(node: Node): void {
+  const trace = captureTrace();
+  Object.defineProperty(node, 'creationStack', { get: () => trace.stack, enumerable: true });
 }
 
 /** Anomaly mode, forward: the first op whose inputs are finite but whose output is not. */
@@ -44,13 +56,14 @@ function checkForward(op: string, inputs: readonly Tensor[], result: Tensor): vo
   const module = currentScope();
   const where = module === undefined ? 'outside any module' : module === '' ? 'in the root module' : `in module '${module}'`;
   const shapes = inputs.map((t) => formatShape(t.shape)).join(', ');
+  const stack = captureTrace().stack;
   throw new NonFiniteError(
     op,
     'forward',
     module,
     `produced a non-finite value (NaN or ±Inf) from finite inputs ${where}; ` +
       `input shapes ${shapes}, output shape ${formatShape(result.shape)}` +
-      ` (typical causes: log of 0, exp overflow, division by 0)`,
-    new Error().stack,
+      ` (typical causes: log of 0, exp overflow, division by 0)` + createdAt(stack),
+    stack,
   );
 }

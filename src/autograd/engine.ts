@@ -7,7 +7,7 @@ import { isAnomalyEnabled, type Gradient, type Node } from './graph.js';
 import {
   GradientView, emitWarning, type BackwardReport, type EndOfPassEvent, type Guard, type NodeGradientEvent, type PassControl,
 } from './hooks.js';
-import { describeProducer, isNonFiniteProducer } from './nonfinite.js';
+import { createdAt, describeProducer, isNonFiniteProducer } from './nonfinite.js';
 import { OPS } from './ops/registry.js';
 import { Tensor } from './tensor.js';
 
@@ -21,10 +21,15 @@ export interface BackwardOptions {
   guards?: readonly Guard[];
 }
 
-/** A gradient waiting to be summed; `owned` is false when the buffer also belongs to someone else. */
+/**
+ * A gradient waiting to be summed; `owned` is false when the buffer also belongs to someone else.
+ * `view` is the guards' view of the buffer when one exists already, so that its one-pass
+ * statistics are computed once per buffer, not once per event that shows it.
+ */
 interface Pending {
   data: TypedArray;
   owned: boolean;
+  view: GradientView | null;
 }
 
 /**
@@ -40,7 +45,7 @@ export function backward(root: Tensor, options: BackwardOptions = {}): BackwardR
   const order = topologicalOrder(root);
   const pass = new Pass();
   for (const guard of guards) guard.beginPass?.(pass);
-  const pending = new Map<Tensor, Pending>([[root, { data: seedGradient(root, options.grad), owned: true }]]);
+  const pending = new Map<Tensor, Pending>([[root, { data: seedGradient(root, options.grad), owned: true, view: null }]]);
   const leaves: Tensor[] = [];
   const leafGrads: Pending[] = [];
   const anomaly = isAnomalyEnabled();
@@ -53,38 +58,75 @@ export function backward(root: Tensor, options: BackwardOptions = {}): BackwardR
       leaves.push(tensor);
       leafGrads.push(grad);
       if (guards.length > 0) {
-        const event = { parameter: tensor, grad: new GradientView(grad.data, tensor.shape) };
+        const event = { parameter: tensor, grad: (grad.view ??= new GradientView(grad.data, tensor.shape)) };
         for (const guard of guards) guard.onParameterGradient?.(event, pass);
       }
     } else {
       if (tensor.retainsGrad) accumulateGrad(tensor, grad.data, false);
-      if (guards.length > 0) {
-        const event = { tensor, grad: new GradientView(grad.data, tensor.shape) };
-        for (const guard of guards) guard.onTensorGradient?.(event, pass);
-      }
-      if (!pass.stopped) propagate(tensor.node, grad.data, tensor.shape, pending, guards, pass, anomaly);
+      const gradOut = guards.length > 0 ? runTensorGuards(tensor, grad, guards, pass) : grad;
+      if (!pass.stopped) propagate(tensor.node, gradOut, tensor.shape, pending, guards, pass, anomaly);
     }
     if (pass.stopped) break;
   }
   if (pass.stopped) return pass.finishSkipped();
+  // why: a guard may still stop the pass at its end (ZClip's skip); keep what .grad held before.
+  const before = guards.length > 0 ? leaves.map((leaf) => (leaf.grad === null ? null : leaf.grad.data.slice())) : [];
   for (let i = 0; i < leaves.length; i++) accumulateGrad(leaves[i]!, leafGrads[i]!.data, leafGrads[i]!.owned);
-  const end: EndOfPassEvent = {
-    parameters: leaves,
-    grads: leaves.map((leaf) => new GradientView(leaf.grad!.data, leaf.shape)),
-  };
-  let sumOfSquares = 0;
-  for (const view of end.grads) sumOfSquares += view.stats.sumOfSquares;
-  pass.report.totalNorm = Math.sqrt(sumOfSquares);
-  for (const guard of guards) guard.endPass?.(end, pass);
+  endOfPass(leaves, leafGrads, guards, pass);
+  if (pass.stopped) {
+    restoreGrads(leaves, before);
+    return pass.finishSkipped();
+  }
   if (!options.retainGraph) for (const tensor of order) freeNode(tensor.node);
   return pass.finish();
 }
 
+/**
+ * Lets the guards see a non-leaf's complete gradient; they may change it in place (a gradient-flow
+ * clip), so a buffer shared with another tensor (passed through by add or reshape) is copied first.
+ */
+function runTensorGuards(tensor: Tensor, grad: Pending, guards: readonly Guard[], pass: Pass): Pending {
+  if (!guards.some((guard) => guard.onTensorGradient !== undefined)) return grad;
+  const own: Pending = grad.owned ? grad : { data: grad.data.slice(), owned: true, view: null };
+  const event = { tensor, grad: (own.view ??= new GradientView(own.data, tensor.shape)) };
+  for (const guard of guards) guard.onTensorGradient?.(event, pass);
+  return own;
+}
+
+/** Measures the accumulated gradients once (report.totalNorm) and runs the guards' `endPass`. */
+function endOfPass(leaves: readonly Tensor[], leafGrads: readonly Pending[], guards: readonly Guard[], pass: Pass): void {
+  const end: EndOfPassEvent = {
+    parameters: leaves,
+    grads: leaves.map((leaf, i) => {
+      const passed = leafGrads[i]!; // .grad adopted this pass's buffer: its statistics are still true
+      return passed.view !== null && passed.data === leaf.grad!.data ? passed.view : new GradientView(leaf.grad!.data, leaf.shape);
+    }),
+  };
+  let sumOfSquares = 0;
+  for (const view of end.grads) sumOfSquares += view.stats.sumOfSquares;
+  pass.report.totalNorm = Math.sqrt(sumOfSquares);
+  for (const guard of guards) {
+    guard.endPass?.(end, pass);
+    if (pass.stopped) return;
+  }
+}
+
+/** Undoes this pass's accumulation: `.grad` back to null, or to the values it held before. */
+function restoreGrads(leaves: readonly Tensor[], before: ReadonlyArray<TypedArray | null>): void {
+  for (let i = 0; i < leaves.length; i++) {
+    const previous = before[i];
+    const leaf = leaves[i]!;
+    if (previous === null || previous === undefined) leaf.grad = null;
+    else leaf.grad!.data.set(previous);
+  }
+}
+
 /** Runs one node's VJP, checks what it returned, lets the guards see it, and queues the input gradients. */
 function propagate(
-  node: Node, gradOut: TypedArray, outShape: Shape, pending: Map<Tensor, Pending>,
+  node: Node, incoming: Pending, outShape: Shape, pending: Map<Tensor, Pending>,
   guards: readonly Guard[], pass: Pass, anomaly: boolean,
 ): void {
+  const gradOut = incoming.data;
   const inputs = node.inputs;
   const needsGrad = inputs.map((input) => input.requiresGrad);
   const def = OPS[node.op];
@@ -93,37 +135,51 @@ function propagate(
     throw new GradientError(node.op, `internal: the VJP returned ${raw.length} gradients for ${inputs.length} inputs`);
   }
   const grads = raw.map((g, i) => (g === null || !needsGrad[i] ? null : toInputGradient(node.op, i, g, inputs[i]!)));
+  let views: ReadonlyArray<GradientView | null> = [];
   if (guards.length > 0 || anomaly) {
+    const gradOutView = incoming.view ?? new GradientView(gradOut, outShape);
+    views = grads.map((g, i) => (g === null ? null : g === gradOut ? gradOutView : new GradientView(g, inputs[i]!.shape)));
     const event: NodeGradientEvent = {
       node,
       op: node.op,
       module: node.module,
       outputShape: outShape,
       inputShapes: inputs.map((t) => t.shape),
-      gradOut: new GradientView(gradOut, outShape),
-      inputGrads: grads.map((g, i) => (g === null ? null : new GradientView(g, inputs[i]!.shape))),
+      gradOut: gradOutView,
+      inputGrads: views,
     };
     if (anomaly && isNonFiniteProducer(event)) {
-      throw new NonFiniteError(node.op, 'backward', node.module, describeProducer(event), node.creationStack);
+      const detail = describeProducer(event) + createdAt(node.creationStack);
+      throw new NonFiniteError(node.op, 'backward', node.module, detail, node.creationStack);
     }
     for (const guard of guards) {
       guard.onNodeGradient?.(event, pass);
       if (pass.stopped) return;
     }
   }
+  queueGradients(inputs, grads, views, gradOut, pending);
+}
+
+/** Adds each input's gradient to what is pending for it (a tensor used twice gets the sum). */
+function queueGradients(
+  inputs: readonly Tensor[], grads: ReadonlyArray<TypedArray | null>, views: ReadonlyArray<GradientView | null>,
+  gradOut: TypedArray, pending: Map<Tensor, Pending>,
+): void {
   for (let i = 0; i < inputs.length; i++) {
     const g = grads[i];
     if (g === null || g === undefined) continue;
     const input = inputs[i]!;
     const existing = pending.get(input);
     const owned = g !== gradOut; // a VJP may pass its incoming buffer through (add, reshape)
-    if (existing === undefined) pending.set(input, { data: g, owned });
-    else if (existing.owned) addInPlace(existing.data, g);
-    else {
+    if (existing === undefined) pending.set(input, { data: g, owned, view: views[i] ?? null });
+    else if (existing.owned) {
+      addInPlace(existing.data, g);
+      existing.view = null; // the sum has statistics of its own
+    } else {
       const sum = allocate(input.dtype, input.size);
       sum.set(existing.data);
       addInPlace(sum, g);
-      pending.set(input, { data: sum, owned: true });
+      pending.set(input, { data: sum, owned: true, view: null });
     }
   }
 }
@@ -207,14 +263,15 @@ export function topologicalOrder(root: Tensor): Tensor[] {
 
 /** Runs the tensor's hooks; a hook that returns a tensor replaces the gradient. */
 function runTensorHooks(tensor: Tensor, entry: Pending): Pending {
-  let current = entry;
+  if (tensor.hooks.length === 0) return entry;
+  let current: Pending = { ...entry, view: null }; // a hook may change the values in place
   for (const hook of tensor.hooks) {
     const replaced = hook(new Tensor(current.data, tensor.shape));
     if (replaced instanceof Tensor) {
       if (!shapesEqual(replaced.shape, tensor.shape)) {
         throw new GradientError('registerHook', `a hook returned a gradient of shape ${formatShape(replaced.shape)} for a tensor of shape ${formatShape(tensor.shape)}`);
       }
-      current = { data: castTo(replaced.data, tensor.dtype), owned: true };
+      current = { data: castTo(replaced.data, tensor.dtype), owned: true, view: null };
     }
   }
   return current;

@@ -133,7 +133,10 @@ export interface EndOfPassEvent {
 export interface PassControl {
   /** The report `backward()` will return; guards fill in their parts. */
   readonly report: BackwardReport;
-  /** Abandons the pass: no `.grad` is changed, `report.ok` is false, `report.skipped` true. */
+  /**
+   * Abandons the pass: no `.grad` is changed, `report.ok` is false, `report.skipped` true.
+   * Called from `endPass`, the pass's accumulation into `.grad` is undone (later guards do not run).
+   */
   stop(): void;
   /** True once some guard has called `stop()`. */
   readonly stopped: boolean;

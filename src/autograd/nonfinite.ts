@@ -26,3 +26,42 @@ export function describeProducer(event: NodeGradientEvent): string {
     (stats.maxAbs > 1e30 ? ' (large: likely an overflow)' : ' (moderate: likely 0·Inf, division by 0 or log/sqrt at 0 in the saved values)')
   );
 }
+
+// The directory this library's sources live in, found from this module's own stack frame, so
+// that a creation stack can be searched for the first frame that belongs to the user's code.
+const libraryRoot: string | undefined = /([^\s(]*?)autograd[\\/]nonfinite\.[cm]?[jt]s/.exec(new Error().stack ?? '')?.[1];
+
+/** Frames kept in a creation stack: deep enough to get past nested modules to the user's line. */
+const CREATION_STACK_FRAMES = 64;
+
+/**
+ * The current call stack as an Error whose `.stack` is formatted on first read, for anomaly
+ * mode's creation stacks. V8 keeps 10 frames by default, which nested modules
+ * (`Sequential` → `Linear` → `linear` → `apply`) can use up before reaching the user's line.
+ */
+export function captureTrace(): Error {
+  const previous = Error.stackTraceLimit;
+  Error.stackTraceLimit = CREATION_STACK_FRAMES;
+  try {
+    return new Error('created here');
+  } finally {
+    Error.stackTraceLimit = previous;
+  }
+}
+
+/**
+ * The first frame of a creation stack outside gradguard's own files: the user's line that
+ * created the op (`"at train (/app/train.ts:42:17)"`), or undefined when there is none.
+ */
+export function creationSite(stack: string | undefined): string | undefined {
+  if (stack === undefined) return undefined;
+  const frames = stack.split('\n').filter((line) => line.trimStart().startsWith('at '));
+  const user = frames.find((line) => libraryRoot === undefined || !line.includes(libraryRoot));
+  return user?.trim();
+}
+
+/** `"; created at <user frame>"` for an error message, or '' when the stack is unknown. */
+export function createdAt(stack: string | undefined): string {
+  const site = creationSite(stack);
+  return site === undefined ? '' : `; the op was created ${site}`;
+}

@@ -1,7 +1,7 @@
 import { ArgumentError, DTypeError, GradientError, ShapeError, formatShape } from '../errors.js';
 import { allocate, dtypeOf, type DType, type TypedArray } from '../tensor/dtype.js';
-import { formatValues } from '../tensor/format.js';
-import { sizeOf, type Shape } from '../tensor/shape.js';
+import { formatTensor } from '../tensor/format.js';
+import { normalizeAxis, sizeOf, type Shape } from '../tensor/shape.js';
 import { toNested, type NestedArray } from '../tensor/storage.js';
 import { apply } from './apply.js';
 import { backward, type BackwardOptions } from './engine.js';
@@ -105,9 +105,8 @@ export class Tensor {
   sum(axis?: number, keepDim = false): Tensor { return apply('sum', [this], { axis: axis ?? null, keepDim }); }
   /** Mean over `axis` (every element when omitted): sum / count. */
   mean(axis?: number, keepDim = false): Tensor {
-    const total = this.sum(axis, keepDim);
-    const count = axis === undefined ? this.size : this.shape[axis < 0 ? axis + this.ndim : axis]!;
-    return total.div(count);
+    const count = axis === undefined ? this.size : this.shape[normalizeAxis('mean', axis, this.shape)] ?? 1;
+    return this.sum(axis, keepDim).div(count);
   }
   /** Maximum over `axis` (every element when omitted). */
   max(axis?: number, keepDim = false): Tensor { return apply('max', [this], { axis: axis ?? null, keepDim }); }
@@ -179,15 +178,18 @@ export class Tensor {
     return this;
   }
 
-  /** A torch-like printout: `tensor([[1., 2.], [3., 4.]], requiresGrad=true)`. */
+  /**
+   * A printout in torch's repr format, with gradguard's names in the suffixes:
+   * `tensor([[1., 2.],\n        [3., 4.]], requiresGrad=true)`.
+   */
   toString(): string {
-    const extras: string[] = [];
-    if (this.size === 0) extras.push(`size=${formatShape(this.shape)}`);
-    if (this.dtype === 'float64') extras.push('dtype=float64');
-    if (this.node !== null) extras.push(`gradFn=${this.node.op}`);
-    else if (this.requiresGrad) extras.push('requiresGrad=true');
-    const body = this.size === 0 ? '[]' : formatValues(this.data, this.shape, 'tensor('.length);
-    return `tensor(${[body, ...extras].join(', ')})`;
+    const suffixes: string[] = [];
+    // why: as torch, an empty tensor shows its size unless it is the plain 1-D `tensor([])`.
+    if (this.size === 0 && this.ndim !== 1) suffixes.push(`size=${formatShape(this.shape)}`);
+    if (this.dtype === 'float64') suffixes.push('dtype=float64');
+    if (this.node !== null) suffixes.push(`gradFn=${this.node.op}`);
+    else if (this.requiresGrad) suffixes.push('requiresGrad=true');
+    return formatTensor(this.data, this.shape, suffixes);
   }
 
   /** A number operand becomes a 0-d constant of this tensor's dtype. */

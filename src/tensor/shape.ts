@@ -77,12 +77,18 @@ export function broadcastsTo(from: Shape, to: Shape): boolean {
   return true;
 }
 
-/** Turns a possibly negative axis into 0..ndim-1, or throws a ShapeError naming the op. */
+/**
+ * Turns a possibly negative axis into 0..ndim-1, or throws a ShapeError naming the op.
+ * As in PyTorch, a 0-d tensor accepts axis 0 or -1, as if it had one axis of length 1.
+ */
 export function normalizeAxis(op: string, axis: number, shape: Shape): number {
-  const ndim = shape.length;
+  const ndim = Math.max(shape.length, 1);
   if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
-    const range = ndim === 0 ? 'a 0-d tensor has no axes' : `expected an integer in [${-ndim}, ${ndim - 1}]`;
-    throw new ShapeError(op, `axis ${axis} is out of range for shape ${formatShape(shape)}: ${range}`, [shape]);
+    throw new ShapeError(
+      op,
+      `axis ${axis} is out of range for shape ${formatShape(shape)}: expected an integer in [${-ndim}, ${ndim - 1}]`,
+      [shape],
+    );
   }
   return axis < 0 ? axis + ndim : axis;
 }
@@ -96,11 +102,12 @@ export function splitAtAxis(shape: Shape, axis: number): { outer: number; length
   let inner = 1;
   for (let i = 0; i < axis; i++) outer *= shape[i]!;
   for (let i = axis + 1; i < shape.length; i++) inner *= shape[i]!;
-  return { outer, length: shape[axis]!, inner };
+  return { outer, length: shape[axis] ?? 1, inner }; // a 0-d tensor: one axis of length 1
 }
 
 /** The shape after reducing `axis` (kept as 1 with keepDim). */
 export function reducedShape(shape: Shape, axis: number, keepDim: boolean): number[] {
+  if (shape.length === 0) return []; // reducing a 0-d tensor along its one implicit axis, as PyTorch
   const out = shape.slice();
   if (keepDim) out[axis] = 1;
   else out.splice(axis, 1);

@@ -12,17 +12,19 @@ import type { OpDef } from './op.js';
  * so no transposed copy is ever built.
  */
 
-function check2d(op: string, name: string, shape: Shape): void {
+/** Throws unless `shape` is 2-D; the message also lists the other arguments' shapes (`all`). */
+function check2d(op: string, name: string, shape: Shape, all: readonly Shape[] = [shape]): void {
   if (shape.length !== 2) {
-    throw new ShapeError(op, `${name} must be 2-D, got shape ${formatShape(shape)}`, [shape]);
+    const context = all.length > 1 ? ` (arguments ${all.map(formatShape).join(', ')})` : '';
+    throw new ShapeError(op, `${name} must be 2-D, got shape ${formatShape(shape)}${context}`, all);
   }
 }
 
 // C = A·B:  dA = dC·Bᵀ,  dB = Aᵀ·dC
 export const matmul: OpDef<'matmul'> = {
   shape([a, b]) {
-    check2d('matmul', 'the first argument', a!.shape);
-    check2d('matmul', 'the second argument', b!.shape);
+    check2d('matmul', 'the first argument', a!.shape, [a!.shape, b!.shape]);
+    check2d('matmul', 'the second argument', b!.shape, [a!.shape, b!.shape]);
     const [m, k] = a!.shape as [number, number];
     const [k2, n] = b!.shape as [number, number];
     if (k !== k2) {
@@ -67,8 +69,9 @@ export const matmul: OpDef<'matmul'> = {
  */
 export const linear: OpDef<'linear'> = {
   shape([x, weight, bias], { hasBias }) {
-    check2d('linear', 'the input', x!.shape);
-    check2d('linear', 'the weight', weight!.shape);
+    const all = hasBias ? [x!.shape, weight!.shape, bias!.shape] : [x!.shape, weight!.shape];
+    check2d('linear', 'the input', x!.shape, all);
+    check2d('linear', 'the weight', weight!.shape, all);
     const [rows, inFeatures] = x!.shape as [number, number];
     const [outFeatures, weightIn] = weight!.shape as [number, number];
     if (inFeatures !== weightIn) {
@@ -82,7 +85,8 @@ export const linear: OpDef<'linear'> = {
     if (hasBias && (bias!.shape.length !== 1 || bias!.shape[0] !== outFeatures)) {
       throw new ShapeError(
         'linear',
-        `bias must have shape [${outFeatures}], got ${formatShape(bias!.shape)}`,
+        `bias must have shape [${outFeatures}], got ${formatShape(bias!.shape)} ` +
+          `(input ${formatShape(x!.shape)}, weight ${formatShape(weight!.shape)})`,
         [x!.shape, weight!.shape, bias!.shape],
       );
     }
@@ -102,7 +106,7 @@ export const linear: OpDef<'linear'> = {
     const [rows, outFeatures] = node.outputShape as [number, number];
     const inFeatures = node.inputs[0]!.shape[1]!;
     const dtype = dtypeOf(gradOut.data);
-    const grads: Array<Gradient | null> = [null, null, null];
+    const grads: Array<Gradient | null> = node.attrs.hasBias ? [null, null, null] : [null, null];
     if (needsGrad[0]) {
       const dx = allocate(dtype, rows * inFeatures);
       matmulKernel(gradOut.data, weight, dx, rows, outFeatures, inFeatures);

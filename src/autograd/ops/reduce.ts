@@ -1,6 +1,7 @@
+import { ShapeError, formatShape } from '../../errors.js';
 import { allocate, dtypeOf } from '../../tensor/dtype.js';
 import { expandAxis, maxAll, maxAxis, sumAll, sumAxis } from '../../tensor/kernels/reduce.js';
-import { normalizeAxis, reducedShape, splitAtAxis, type Shape } from '../../tensor/shape.js';
+import { normalizeAxis, reducedShape, sizeOf, splitAtAxis, type Shape } from '../../tensor/shape.js';
 import type { OpDef } from './op.js';
 
 /*
@@ -42,7 +43,15 @@ export const sum: OpDef<'sum'> = {
  * (torch.max(dim)); a full max() splits it evenly among ties (torch.max()).
  */
 export const max: OpDef<'max'> = {
-  shape: ([x], { axis, keepDim }) => reducedOutputShape('max', x!.shape, axis, keepDim),
+  shape([x], { axis, keepDim }) {
+    const shape = x!.shape;
+    const length = axis === null ? sizeOf(shape) : shape[normalizeAxis('max', axis, shape)] ?? 1;
+    if (length === 0) {
+      const what = axis === null ? 'an empty tensor' : `axis ${axis}, which is empty,`;
+      throw new ShapeError('max', `cannot take the maximum of ${what} in shape ${formatShape(shape)}`, [shape]);
+    }
+    return reducedOutputShape('max', shape, axis, keepDim);
+  },
   forward([x], { axis }, outShape, dtype) {
     const size = outShape.reduce((a, b) => a * b, 1);
     const out = allocate(dtype, size);

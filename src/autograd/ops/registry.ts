@@ -1,3 +1,4 @@
+import { gelu, softplus } from './activation.js';
 import { add, div, mul, neg, pow, sub } from './arithmetic.js';
 import { abs, clamp, exp, leakyRelu, log, relu, sigmoid, sqrt, tanh } from './elementwise.js';
 import { linear, matmul, transpose } from './linalg.js';
@@ -10,6 +11,7 @@ import { crossEntropy, logSoftmax, softmax } from './softmax.js';
 export const OPS: OpTable = {
   add, sub, mul, div, neg, pow,
   exp, log, sqrt, abs, clamp, relu, leakyRelu, tanh, sigmoid,
+  gelu, softplus,
   matmul, linear, transpose,
   sum, max,
   reshape,

@@ -1,5 +1,5 @@
 import { ShapeError, formatShape } from '../../errors.js';
-import { checkShape, sizeOf } from '../../tensor/shape.js';
+import { sizeOf } from '../../tensor/shape.js';
 import type { OpDef } from './op.js';
 
 /**
@@ -19,9 +19,17 @@ export const reshape: OpDef<'reshape'> = {
 export function resolveShape(from: readonly number[], requested: readonly number[]): number[] {
   const inferred = requested.filter((d) => d === -1).length;
   if (inferred > 1) {
-    throw new ShapeError('reshape', `only one dimension can be -1, got ${formatShape(requested)}`, [from, requested]);
+    throw new ShapeError('reshape', `only one dimension can be -1, got ${formatShape(requested)} for input ${formatShape(from)}`, [from, requested]);
   }
-  const explicit = checkShape('reshape', requested.map((d) => (d === -1 ? 1 : d)));
+  const bad = requested.findIndex((d) => d !== -1 && !(Number.isInteger(d) && d >= 0));
+  if (bad >= 0) {
+    throw new ShapeError(
+      'reshape',
+      `dimension ${bad} of shape ${formatShape(requested)} must be a non-negative integer or -1, got ${String(requested[bad])}`,
+      [from, requested],
+    );
+  }
+  const explicit = requested.map((d) => (d === -1 ? 1 : d));
   const known = sizeOf(explicit);
   const size = sizeOf(from);
   const shape = requested.slice();

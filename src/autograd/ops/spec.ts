@@ -22,6 +22,8 @@ export interface OpSpec {
   leakyRelu: { attrs: { slope: number }; saved: TypedArray };
   tanh: { attrs: null; saved: TypedArray };
   sigmoid: { attrs: null; saved: TypedArray };
+  gelu: { attrs: null; saved: TypedArray };
+  softplus: { attrs: null; saved: TypedArray };
   matmul: { attrs: null; saved: readonly [TypedArray, TypedArray] };
   linear: { attrs: { hasBias: boolean }; saved: readonly [TypedArray, TypedArray] };
   sum: { attrs: { axis: number | null; keepDim: boolean }; saved: null };

@@ -80,7 +80,8 @@ export function binary(
   const ndim = outShape.length;
   const rowLength = outShape[ndim - 1]!;
   const rows = n / rowLength;
-  if (a.length === n && b.length === rowLength) {
+  // why: b.length === rowLength alone would also match a column [M,1] when M equals the row length.
+  if (a.length === n && b.length === rowLength && bShape[bShape.length - 1] === rowLength) {
     for (let r = 0; r < rows; r++) row(kernel, a, r * rowLength, 1, b, 0, 1, out, r * rowLength, rowLength);
     return;
   }

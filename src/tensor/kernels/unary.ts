@@ -3,7 +3,8 @@ import type { TypedArray } from '../dtype.js';
 /*
  * Elementwise maps and the elementwise products their derivatives need. Each is one plain loop;
  * NaN propagates as in PyTorch (relu(NaN) = NaN), which is why ReLU uses Math.max and not a
- * comparison against 0 (max(NaN, 0) is NaN, max(-Inf, 0) is 0).
+ * comparison against 0 (max(NaN, 0) is NaN, max(-Inf, 0) is 0); float32 ReLU selects on the
+ * bits instead, with the same results and no branch.
  */
 
 export function neg(x: TypedArray, out: TypedArray): void {
@@ -51,7 +52,28 @@ export function pow(x: TypedArray, exponent: number, out: TypedArray): void {
 }
 
 export function relu(x: TypedArray, out: TypedArray): void {
+  if (x instanceof Float32Array && out instanceof Float32Array) return reluBits(bitsOf(x), bitsOf(out), bitsOf(x));
   for (let i = 0; i < x.length; i++) out[i] = Math.max(x[i]!, 0);
+}
+
+/** The bits of a float32 buffer as int32, to select values without branches. */
+function bitsOf(x: Float32Array): Int32Array {
+  return new Int32Array(x.buffer, x.byteOffset, x.length);
+}
+
+/**
+ * -1 (all ones) where the float32 with bits `b` passes through ReLU (x > 0 or NaN), else 0:
+ * `-b & ~b` has its sign bit set exactly for b > 0 (also excluding -0, whose bits are INT_MIN);
+ * `0x7f800000 - |b|` is negative exactly for NaN. Random signs make a branch mispredict half
+ * the time; this costs a few integer operations instead.
+ */
+function passMask(b: number): number {
+  return ((-b & ~b) | (0x7f800000 - (b & 0x7fffffff))) >> 31;
+}
+
+/** out = select ? value : 0 elementwise on float32 bits: relu when `select` is `value`, its VJP when `select` is x. */
+function reluBits(value: Int32Array, out: Int32Array, select: Int32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = value[i]! & passMask(select[i]!);
 }
 
 export function leakyRelu(x: TypedArray, slope: number, out: TypedArray): void {
@@ -61,17 +83,24 @@ export function leakyRelu(x: TypedArray, slope: number, out: TypedArray): void {
   }
 }
 
-/** clamp to [min, max]; NaN stays NaN as in torch.clamp. */
+/** min(max(x, min), max) as torch.clamp: NaN stays NaN, and min > max gives max everywhere. */
 export function clamp(x: TypedArray, min: number, max: number, out: TypedArray): void {
   for (let i = 0; i < x.length; i++) {
     const v = x[i]!;
-    out[i] = v < min ? min : v > max ? max : v;
+    const low = v < min ? min : v;
+    out[i] = low > max ? max : low;
   }
 }
 
-/** out = gradOut where x > 0, else 0 (relu'(0) = 0, as PyTorch); NaN in gradOut passes where x > 0. */
+/**
+ * out = 0 where x ≤ 0, else gradOut (relu'(0) = 0). Written as PyTorch's threshold_backward,
+ * so a NaN input passes the gradient on, as it does in PyTorch.
+ */
 export function reluBackward(x: TypedArray, gradOut: TypedArray, out: TypedArray): void {
-  for (let i = 0; i < x.length; i++) out[i] = x[i]! > 0 ? gradOut[i]! : 0;
+  if (x instanceof Float32Array && gradOut instanceof Float32Array && out instanceof Float32Array) {
+    return reluBits(bitsOf(gradOut), bitsOf(out), bitsOf(x));
+  }
+  for (let i = 0; i < x.length; i++) out[i] = x[i]! <= 0 ? 0 : gradOut[i]!;
 }
 
 /** out = gradOut · (x > 0 ? 1 : slope). */
@@ -87,11 +116,11 @@ export function clampBackward(x: TypedArray, min: number, max: number, gradOut: 
   }
 }
 
-/** out = gradOut · sign(x), with sign(0) = 0 (abs'(0) = 0, as PyTorch). */
+/** out = gradOut · sign(x), with sign(0) = 0 (abs'(0) = 0) and sign(NaN) = 0, as PyTorch's sign. */
 export function absBackward(x: TypedArray, gradOut: TypedArray, out: TypedArray): void {
   for (let i = 0; i < x.length; i++) {
     const v = x[i]!;
-    out[i] = v > 0 ? gradOut[i]! : v < 0 ? -gradOut[i]! : v === 0 ? 0 : v;
+    out[i] = v > 0 ? gradOut[i]! : v < 0 ? -gradOut[i]! : 0;
   }
 }
 
@@ -105,8 +134,12 @@ export function sigmoidBackward(y: TypedArray, gradOut: TypedArray, out: TypedAr
   for (let i = 0; i < y.length; i++) out[i] = gradOut[i]! * y[i]! * (1 - y[i]!);
 }
 
-/** out = gradOut · p·x^(p−1). */
+/** out = gradOut · p·x^(p−1); exactly 0 for p = 0, as PyTorch (not 0·x⁻¹, which is NaN at x = 0). */
 export function powBackward(x: TypedArray, exponent: number, gradOut: TypedArray, out: TypedArray): void {
+  if (exponent === 0) {
+    out.fill(0);
+    return;
+  }
   if (exponent === 2) {
     for (let i = 0; i < x.length; i++) out[i] = 2 * x[i]! * gradOut[i]!;
     return;

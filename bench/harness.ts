@@ -1,0 +1,138 @@
+import Benchmark from 'benchmark';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/*
+ * The shared timing and reporting code of every suite: one benchmark.js measurement per case,
+ * a side-by-side table (gradguard, each peer, and the speedup of gradguard over each peer),
+ * and a JSON file per suite under bench/results/.
+ */
+
+/** What a figure means: throughput (higher is better) or time per call (lower is better). */
+export type Unit = 'GFLOP/s' | 'GB/s' | 'ms' | 'µs' | 'MB';
+
+/** Speed limits for one measurement, from BENCH_MAX_TIME (seconds per case, default 0.4). */
+const MAX_TIME = Number(process.env.BENCH_MAX_TIME ?? '0.4');
+
+export interface Measurement {
+  /** Mean seconds per call. */
+  seconds: number;
+  /** Relative margin of error, percent. */
+  rme: number;
+  samples: number;
+}
+
+/** Times `fn` with benchmark.js (synchronously) and returns the mean time per call. */
+export function measure(name: string, fn: () => void): Measurement {
+  fn(); // warm up once outside the timer (JIT, first allocations)
+  const bench = new Benchmark(name, fn, { maxTime: MAX_TIME, minSamples: 3, initCount: 1 });
+  bench.run();
+  if (bench.error !== undefined) throw bench.error;
+  return { seconds: bench.stats.mean, rme: bench.stats.rme, samples: bench.stats.sample.length };
+}
+
+/** Converts a mean time into the figure of the unit: `work` is FLOPs or bytes per call (ignored for times). */
+export function figure(unit: Unit, seconds: number, work: number): number {
+  if (unit === 'ms') return seconds * 1e3;
+  if (unit === 'µs') return seconds * 1e6;
+  return work / seconds / 1e9;
+}
+
+/** Speedup of gradguard over a peer (> 1: gradguard is faster), whatever the unit. */
+export function speedup(unit: Unit, ours: number, theirs: number): number {
+  return unit === 'ms' || unit === 'µs' ? theirs / ours : ours / theirs;
+}
+
+/** One line of a table: a workload and the figure of each contender (NaN when not measured). */
+export interface Row {
+  name: string;
+  unit: Unit;
+  /** Keyed by contender: 'gradguard ts', 'gradguard auto', 'tfjs-cpu', 'tfjs-wasm'. */
+  figures: Record<string, number>;
+  /** Anything else worth keeping in the JSON (relative errors, ratios, notes). */
+  extra?: Record<string, number | string>;
+}
+
+/** A ratio column: how many times faster `ours` is than `theirs`. */
+export type Pair = readonly [ours: string, theirs: string];
+
+function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return '—';
+  if (value >= 100) return value.toFixed(0);
+  if (value >= 10) return value.toFixed(1);
+  if (value >= 1) return value.toFixed(2);
+  return value.toFixed(3);
+}
+
+/** The speedup of `pair` on `row`, NaN when either side is missing. */
+export function ratioOf(row: Row, [ours, theirs]: Pair): number {
+  return speedup(row.unit, row.figures[ours] ?? NaN, row.figures[theirs] ?? NaN);
+}
+
+/** Renders rows as an aligned text table: one column per contender, then one per ratio pair. */
+export function formatTable(title: string, rows: readonly Row[], columns: readonly string[], pairs: readonly Pair[]): string {
+  const short = (name: string): string => name.replace('gradguard ', 'gg ').replace('tfjs-', '');
+  const header = ['workload', 'unit', ...columns, ...pairs.map(([a, b]) => `${short(a)}÷${short(b)}`)];
+  const body = rows.map((row) => [
+    row.name,
+    row.unit,
+    ...columns.map((c) => formatNumber(row.figures[c] ?? NaN)),
+    ...pairs.map((pair) => {
+      const ratio = ratioOf(row, pair);
+      return Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '—';
+    }),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
+  const line = (cells: readonly string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  return [`\n${title}`, line(header), rule, ...body.map(line)].join('\n');
+}
+
+/** The machine the figures were taken on, for the JSON and the README. */
+export function machine(): { cpu: string; cores: number; node: string; platform: string } {
+  let cpu = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const match = /model name\s*:\s*(.+)/.exec(info);
+    if (match?.[1] !== undefined) cpu = match[1].trim();
+  } catch {
+    // not Linux: keep os.cpus()
+  }
+  return { cpu, cores: os.cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` };
+}
+
+const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+
+/** Writes bench/results/<suite>.json and returns its path. */
+export function writeResults(suite: string, rows: readonly Row[], notes: Record<string, unknown> = {}): string {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, `${suite}.json`);
+  const payload = { suite, date: new Date().toISOString(), machine: machine(), maxTimePerCase: MAX_TIME, ...notes, rows };
+  writeFileSync(file, `${JSON.stringify(payload, null, 2)}\n`);
+  return file;
+}
+
+/** Deterministic float32 values in [-1, 1) (a small LCG: the bench must not depend on the library's RNG). */
+export function randomArray(size: number, seed = 1): Float32Array {
+  const out = new Float32Array(size);
+  let state = seed >>> 0;
+  for (let i = 0; i < size; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    out[i] = state / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** Class labels in [0, classes). */
+export function randomLabels(size: number, classes: number, seed = 7): Int32Array {
+  const out = new Int32Array(size);
+  let state = seed >>> 0;
+  for (let i = 0; i < size; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    out[i] = state % classes;
+  }
+  return out;
+}

@@ -1,0 +1,13 @@
+/** The browser-safe checkpoint API: the safetensors codec and checkpoints as bytes. */
+export { encodeSafetensors, decodeSafetensors, type SafetensorsContents } from './safetensors.js';
+export { type SafetensorsDType } from './header.js';
+export { OPTIMIZER_TENSOR_PREFIX } from './optimizer-state.js';
+export {
+  saveCheckpointBytes,
+  loadCheckpointBytes,
+  type StatefulModel,
+  type StatefulOptimizer,
+  type SaveCheckpointOptions,
+  type LoadCheckpointOptions,
+  type LoadedCheckpoint,
+} from './checkpoint.js';

@@ -1,0 +1,73 @@
+import type { Diagnosis, RunResult, StudyConfig, StudyResult } from '../../report/model.js';
+import type { ProgressTick } from '../progress.js';
+import { batchPlan, loadStudyData, type DatasetName } from './dataset.js';
+import { trainRun } from './run.js';
+import type { GuardSetting } from './settings.js';
+
+/** What a study trains: the shared network, data and optimiser, and the guard settings to compare. */
+export interface StudyPlan {
+  readonly dataset: DatasetName;
+  readonly trainSize: number;
+  readonly testSize: number;
+  readonly depth: number;
+  readonly width: number;
+  readonly activation: string;
+  readonly initGain: number;
+  readonly optimizer: string;
+  readonly lr: number;
+  readonly steps: number;
+  readonly batchSize: number;
+  readonly seed: number;
+  readonly warmupSteps?: number;
+  readonly corruptBatches?: StudyConfig['corruptBatches'];
+  readonly settings: readonly GuardSetting[];
+}
+
+/**
+ * The default study: a 12-layer ReLU MLP (width 64) with weights 1.6 × He's std, plain SGD with a
+ * learning rate that a healthy net of this size tolerates, MNIST digits. Unguarded, each block
+ * multiplies the gradient by ~1.6, so the gradient reaching the first layers is ~1.6¹¹ ≈ 180× the
+ * one at the output; the first updates overshoot, the loss spikes, then overflows.
+ */
+export const DEFAULT_PLAN: Omit<StudyPlan, 'settings'> = {
+  dataset: 'mnist', trainSize: 2000, testSize: 1000, depth: 12, width: 64, activation: 'relu', initGain: 1.2,
+  optimizer: 'sgd', lr: 0.1, steps: 300, batchSize: 32, seed: 7,
+  corruptBatches: [{ step: 60, scale: 10 }, { step: 100, scale: 30 }, { step: 180, scale: 300 }],
+};
+
+/** Told as the study goes, for the live view. */
+export interface StudyListener {
+  runStarted(setting: GuardSetting, totalSteps: number): void;
+  step(tick: ProgressTick): void;
+  runFinished(result: RunResult): void;
+}
+
+/**
+ * Trains every setting of `plan` on the same data, batches and initial weights, one after the
+ * other, and gathers the results, with the diagnosis of the unguarded run.
+ */
+export async function runStudy(plan: StudyPlan, listener: StudyListener, version: string): Promise<StudyResult> {
+  const started = performance.now();
+  const data = await loadStudyData(plan.dataset, { train: plan.trainSize, test: plan.testSize }, plan.seed);
+  const config: StudyConfig = {
+    dataset: data.name, ...(data.note === undefined ? {} : { datasetNote: data.note }),
+    trainSize: data.trainY.length, testSize: data.testY.length, depth: plan.depth, width: plan.width,
+    activation: plan.activation, initGain: plan.initGain, optimizer: plan.optimizer, lr: plan.lr,
+    steps: plan.steps, batchSize: plan.batchSize, seed: plan.seed,
+    ...(plan.warmupSteps === undefined ? {} : { warmupSteps: plan.warmupSteps }),
+    ...(plan.corruptBatches === undefined ? {} : { corruptBatches: plan.corruptBatches }),
+  };
+  const batches = batchPlan(data.trainY.length, plan.batchSize, plan.steps, plan.seed);
+  const runs: RunResult[] = [];
+  let diagnosis: Diagnosis | null = null;
+  for (const setting of plan.settings) {
+    listener.runStarted(setting, plan.steps);
+    const { result, diagnosis: found } = trainRun({ setting, config, data, batches }, (tick) => listener.step(tick));
+    runs.push(result);
+    listener.runFinished(result);
+    if (setting.id === 'none' || (diagnosis === null && setting === plan.settings[0])) {
+      diagnosis = { run: setting.id === 'none' ? 'unguarded' : setting.name, verdict: found.verdict, summary: found.summary };
+    }
+  }
+  return { title: 'gradguard: the exploding-gradient study', version, config, runs, diagnosis, wallTimeMs: performance.now() - started };
+}

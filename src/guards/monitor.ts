@@ -1,0 +1,308 @@
+import type {
+  BackwardReport, EndOfPassEvent, Guard, GradientView, NodeGradientEvent, NonFiniteInfo, ParameterGradientEvent, PassControl,
+  TensorGradientEvent,
+} from '../autograd/hooks.js';
+import type { Tensor } from '../autograd/tensor.js';
+import { ArgumentError } from '../errors.js';
+import type { TypedArray } from '../tensor/dtype.js';
+import { AmplificationTracker, type LayerStat } from './amplification.js';
+import { weightInits, type WeightInit } from './diagnose-causes.js';
+import { monitorToJSONLines, type MonitorSnapshot } from './monitor-export.js';
+import { parameterNorms, weightAndUpdate, type MonitorRecord, type MonitorSpikeEvent } from './monitor-record.js';
+import { RingBuffer } from './ring.js';
+import { spikeDetection, type SpikeDetector } from './spike.js';
+
+export type { MonitorRecord, MonitorSpikeEvent, ParameterRecord } from './monitor-record.js';
+
+/** Options of `guards.monitor`. */
+export interface MonitorOptions {
+  /** How many records are kept (a ring buffer: memory is constant however long the run). Default 1000. */
+  history?: number;
+  /** How many spike events are kept. Default 100. */
+  eventCapacity?: number;
+  /** Keep a copy of the weights (one per parameter, refreshed by `afterStep`) to measure ‖ΔW‖/‖W‖. Default true. */
+  trackUpdates?: boolean;
+  /** Spike rule on the loss; default Lightning's (`spikeDetection()`); false for none. */
+  lossSpikes?: SpikeDetector | false;
+  /**
+   * Spike rule on the global gradient norm; default Lightning's too (a short window follows the
+   * slow drift of the norm during training, where a long running mean lags and cries wolf); false for none.
+   */
+  gradNormSpikes?: SpikeDetector | false;
+}
+
+/** The state of the pass in progress. */
+interface PassState {
+  report: BackwardReport;
+  rootLoss: number;
+  rootSeen: boolean;
+  /** Backward started from a one-element tensor: its value is the loss. */
+  rootScalar: boolean;
+  /** The tensor whose gradient just completed; measured at its node's event. */
+  current: Tensor | null;
+  record: MonitorRecord | null;
+}
+
+/**
+ * A guard that watches training: per-parameter and per-layer gradient norms, gradient
+ * amplification per module, the global norm, the loss, weight norms and update-to-weight
+ * ratios, and spikes of the loss and the global norm, all in bounded ring buffers. It fills
+ * `report.parameters` and `report.layers`. Put it first in the guard list to see the gradients
+ * before any clip changes them (the report's `totalNorm` is pre-clip either way).
+ *
+ * @example
+ * const monitor = guards.monitor({ history: 500 });
+ * for (let step = 0; step < 100; step++) {
+ *   optimizer.zeroGrad();
+ *   const loss = nn.crossEntropy(model.forward(x), y);
+ *   loss.backward({ guards: [monitor, guards.globalNormClip({ maxNorm: 1 })] });
+ *   optimizer.step();
+ *   monitor.afterStep();
+ * }
+ * console.log(guards.diagnose(monitor).summary);
+ */
+export class Monitor implements Guard {
+  readonly name = 'monitor';
+  private readonly records: RingBuffer<MonitorRecord>;
+  private readonly spikeEvents: RingBuffer<MonitorSpikeEvent>;
+  private readonly tracker = new AmplificationTracker();
+  private readonly lossDetector: SpikeDetector | null;
+  private readonly gradNormDetector: SpikeDetector | null;
+  private readonly trackUpdates: boolean;
+  private readonly previousWeights = new Map<Tensor, TypedArray>();
+  private lastParameters: readonly Tensor[] = [];
+  private pass: PassState | null = null;
+  private pendingLoss: number | null = null;
+  private pendingBatch: number | readonly number[] | undefined;
+  private passes = 0;
+  private first: (NonFiniteInfo & { step: number }) | null = null;
+  private initial: Record<string, WeightInit> | null = null;
+
+  constructor(options: MonitorOptions = {}) {
+    const history = options.history ?? 1000;
+    if (!Number.isInteger(history) || history < 1) throw new ArgumentError('monitor', `history must be a positive integer, got ${history}`);
+    this.records = new RingBuffer<MonitorRecord>(history);
+    this.spikeEvents = new RingBuffer<MonitorSpikeEvent>(options.eventCapacity ?? 100);
+    this.trackUpdates = options.trackUpdates ?? true;
+    this.lossDetector = options.lossSpikes === false ? null : options.lossSpikes ?? spikeDetection();
+    this.gradNormDetector = options.gradNormSpikes === false ? null : options.gradNormSpikes ?? spikeDetection();
+  }
+
+  /** How many records the history keeps. */
+  get capacity(): number {
+    return this.records.capacity;
+  }
+
+  /** How many backward passes the monitor has seen (records beyond `capacity` were dropped). */
+  get steps(): number {
+    this.finishPass();
+    return this.passes;
+  }
+
+  beginPass(control: PassControl): void {
+    this.finishPass();
+    this.tracker.reset();
+    this.pass = { report: control.report, rootLoss: NaN, rootSeen: false, rootScalar: false, current: null, record: null };
+  }
+
+  onTensorGradient(event: TensorGradientEvent): void {
+    const pass = this.pass;
+    if (pass === null) return;
+    if (!pass.rootSeen) {
+      pass.rootSeen = true;
+      this.tracker.onRoot(event.tensor);
+      pass.rootScalar = event.tensor.size === 1;
+      if (pass.rootScalar) pass.rootLoss = event.tensor.data[0]!;
+    }
+    pass.current = event.tensor;
+  }
+
+  // why: the engine runs this tensor's node right after `onTensorGradient`, and that event's
+  // `gradOut` view wraps the same buffer; measuring there shares its cached statistics with
+  // nanTrap and the other node guards, so the buffer is scanned once, not twice.
+  onNodeGradient(event: NodeGradientEvent): void {
+    const pass = this.pass;
+    if (pass === null || pass.current === null) return;
+    this.tracker.onGradient(pass.current, event.gradOut);
+    pass.current = null;
+  }
+
+  onParameterGradient(event: ParameterGradientEvent): void {
+    this.tracker.onGradient(event.parameter, event.grad);
+  }
+
+  endPass(event: EndOfPassEvent, control: PassControl): void {
+    const pass = this.pass;
+    if (pass === null) return;
+    if (this.initial === null) this.initial = weightInits(event.parameters.map((p, i) => [p.name ?? `parameter${i}`, p] as const));
+    const record = this.buildRecord(pass, event.parameters, event.grads, true);
+    pass.record = record;
+    control.report.parameters = Object.fromEntries(Object.entries(record.parameters).map(([k, v]) => [k, { gradNorm: v.gradNorm }]));
+    control.report.layers = record.layers;
+    if (this.trackUpdates) this.snapshotWeights(event.parameters);
+    this.lastParameters = event.parameters;
+    for (const spike of record.spikes) {
+      control.report.actions.push({ guard: 'monitor', kind: 'spike', target: spike, message: `monitor: ${spike} spike at step ${record.step}` });
+    }
+  }
+
+  /** Sets the loss of the next backward pass (by default the monitor reads the scalar backward starts from). */
+  recordLoss(value: number): void {
+    this.pendingLoss = value;
+  }
+
+  /** Tags the next backward pass with the batch indices it used, so spike events can name them. */
+  recordBatch(batch: number | readonly number[]): void {
+    this.pendingBatch = typeof batch === 'number' ? batch : [...batch];
+  }
+
+  /**
+   * Tells the monitor an optimizer step was applied: records each parameter's weight norm and
+   * ‖ΔW‖/‖W‖ (against its copy of the weights as they were after the previous `afterStep`, or at
+   * the first pass) in the latest record, and refreshes the copy.
+   * `params` defaults to the parameters of the last pass.
+   */
+  afterStep(params: readonly Tensor[] = this.lastParameters): void {
+    this.finishPass();
+    const record = this.records.last();
+    if (record === undefined) return;
+    let weightSquares = 0;
+    let updateSquares = 0;
+    params.forEach((param, i) => {
+      const { weight, update } = weightAndUpdate(param.data, this.previousWeights.get(param));
+      weightSquares += weight;
+      updateSquares += update;
+      const entry = record.parameters[param.name ?? `parameter${i}`];
+      if (entry !== undefined) {
+        entry.weightNorm = Math.sqrt(weight);
+        entry.updateRatio = Math.sqrt(update) / Math.sqrt(weight);
+      }
+    });
+    record.weightNorm = Math.sqrt(weightSquares);
+    record.updateRatio = Math.sqrt(updateSquares) / record.weightNorm;
+  }
+
+  /** The kept records, oldest first (at most `capacity`). */
+  history(): MonitorRecord[] {
+    this.finishPass();
+    return this.records.toArray();
+  }
+
+  /** The newest record, or undefined before the first pass. */
+  latest(): MonitorRecord | undefined {
+    this.finishPass();
+    return this.records.last();
+  }
+
+  /** Recent spike events of the loss and gradient-norm detectors, oldest first. */
+  spikes(): MonitorSpikeEvent[] {
+    this.finishPass();
+    return this.spikeEvents.toArray();
+  }
+
+  /** Batch indices named by recent spike events (sorted, unique): what a resumed run should skip. */
+  badBatches(): number[] {
+    const all = new Set<number>();
+    for (const event of this.spikes()) for (const batch of event.batches) all.add(batch);
+    return [...all].sort((a, b) => a - b);
+  }
+
+  /** The first non-finite value the monitor ever saw (kept even after its record is dropped). */
+  firstNonFinite(): (NonFiniteInfo & { step: number }) | null {
+    this.finishPass();
+    return this.first;
+  }
+
+  /** Std and fan-in of every 2-D weight when the monitor first saw it (its init, if it watched from step 0). */
+  initialWeights(): Record<string, WeightInit> | null {
+    return this.initial;
+  }
+
+  /** Everything the monitor holds, as plain objects. */
+  toObject(): MonitorSnapshot {
+    return {
+      steps: this.steps, capacity: this.capacity, records: this.history(), spikes: this.spikes(),
+      firstNonFinite: this.firstNonFinite(), initialWeights: this.initial,
+    };
+  }
+
+  /** The records as JSON lines (one object per line; NaN and ±Infinity written as strings). */
+  toJSONLines(): string {
+    return monitorToJSONLines(this.history());
+  }
+
+  /** Closes the last pass: brings its record up to date with the final report, or makes one for a pass that never ended. */
+  private finishPass(): void {
+    const pass = this.pass;
+    if (pass === null) return;
+    this.pass = null;
+    const record = pass.record ?? this.buildRecord(pass, [], [], false);
+    record.clipScale = pass.report.clipScale;
+    record.ok = pass.report.ok;
+    if (pass.report.nonFinite !== null) record.nonFinite = pass.report.nonFinite;
+    if (record.nonFinite !== null && this.first === null) this.first = { ...record.nonFinite, step: record.step };
+  }
+
+  /** Makes the record of a pass; `finished` is false for a pass that was stopped or threw (no norms then). */
+  private buildRecord(pass: PassState, parameters: readonly Tensor[], grads: readonly GradientView[], finished: boolean): MonitorRecord {
+    const { records: parameterRecords, moduleSquares } = parameterNorms(parameters, grads);
+    const order = this.tracker.order();
+    for (const module of moduleSquares.keys()) if (module !== '' && !order.includes(module)) order.push(module);
+    const layers: Record<string, LayerStat> = {};
+    for (const module of order) {
+      layers[module] = { gradNorm: Math.sqrt(moduleSquares.get(module) ?? 0), amplification: this.tracker.amplification(module) };
+    }
+    const record: MonitorRecord = {
+      step: this.passes++, totalNorm: finished ? pass.report.totalNorm : NaN, clipScale: pass.report.clipScale, ok: pass.report.ok,
+      loss: this.pendingLoss ?? pass.rootLoss, layers, order, ops: this.tracker.outputOps(), parameters: parameterRecords,
+      nonFinite: pass.report.nonFinite ?? this.locatedNonFinite(), weightNorm: NaN, updateRatio: NaN, spikes: [],
+    };
+    const batch = this.pendingBatch;
+    if (batch !== undefined) record.batch = typeof batch === 'number' ? [batch] : [...batch];
+    this.detectSpikes(record, this.pendingLoss !== null || pass.rootScalar, finished);
+    this.pendingLoss = null;
+    this.pendingBatch = undefined;
+    this.records.push(record);
+    return record;
+  }
+
+  private locatedNonFinite(): NonFiniteInfo | null {
+    const forward = this.tracker.forwardNonFinite();
+    if (forward !== null) {
+      return forward.module === '' ? { op: forward.op, phase: 'forward' } : { op: forward.op, phase: 'forward', module: forward.module };
+    }
+    const backward = this.tracker.backwardNonFinite();
+    return backward === null ? null : { op: backward.op, phase: 'backward', module: backward.module };
+  }
+
+  private detectSpikes(record: MonitorRecord, lossKnown: boolean, normKnown: boolean): void {
+    const context = this.pendingBatch === undefined ? { step: record.step } : { step: record.step, batch: this.pendingBatch };
+    const signals: Array<['loss' | 'gradNorm', SpikeDetector | null, number, boolean]> = [
+      ['loss', this.lossDetector, record.loss, lossKnown],
+      ['gradNorm', this.gradNormDetector, record.totalNorm, normKnown],
+    ];
+    for (const [signal, detector, value, known] of signals) {
+      if (detector === null || !known) continue;
+      const event = detector.observe(value, context);
+      if (event === null) continue;
+      this.spikeEvents.push({ ...event, signal });
+      record.spikes.push(signal);
+    }
+  }
+
+  // why: a copy is taken here only the first time a parameter is seen; after that `afterStep`
+  // refreshes it in the same pass that measures ‖ΔW‖, so tracking costs one pass per step.
+  private snapshotWeights(parameters: readonly Tensor[]): void {
+    for (const param of parameters) {
+      const copy = this.previousWeights.get(param);
+      if (copy === undefined || copy.length !== param.data.length || copy.constructor !== param.data.constructor) {
+        this.previousWeights.set(param, param.data.slice());
+      }
+    }
+  }
+}
+
+/** A monitor guard; see `Monitor`. */
+export function monitor(options: MonitorOptions = {}): Monitor {
+  return new Monitor(options);
+}

@@ -1,0 +1,47 @@
+import type { Tensor } from '../autograd/tensor.js';
+import { gelu } from './functional.js';
+import { Module } from './module.js';
+
+/*
+ * Activation layers: parameter-free modules around one op each. They are modules (not just
+ * functions) so that they appear in a Sequential and in the guards' per-layer reports.
+ */
+
+/** max(x, 0). @example new nn.ReLU().forward(tensor([-1, 2])).toArray(); // [0, 2] */
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor {
+    return x.relu();
+  }
+}
+
+/** x for x > 0, slope·x otherwise. @example new nn.LeakyReLU(0.1).forward(tensor([-1])).item(); // -0.1 */
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return x.leakyRelu(this.negativeSlope);
+  }
+}
+
+/** tanh(x). @example new nn.Tanh().forward(tensor([0])).item(); // 0 */
+export class Tanh extends Module {
+  forward(x: Tensor): Tensor {
+    return x.tanh();
+  }
+}
+
+/** 1 / (1 + e^(−x)). @example new nn.Sigmoid().forward(tensor([0])).item(); // 0.5 */
+export class Sigmoid extends Module {
+  forward(x: Tensor): Tensor {
+    return x.sigmoid();
+  }
+}
+
+/** x·Φ(x), the exact (erf) GELU, PyTorch's `nn.GELU()`. @example new nn.GELU().forward(tensor([1])).item(); // 0.8413 */
+export class GELU extends Module {
+  forward(x: Tensor): Tensor {
+    return gelu(x);
+  }
+}

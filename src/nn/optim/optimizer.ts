@@ -1,0 +1,184 @@
+import { noGrad } from '../../autograd/graph.js';
+import { Tensor } from '../../autograd/tensor.js';
+import { ArgumentError, CheckpointError, ShapeError, formatShape } from '../../errors.js';
+import { allocate, type TypedArray } from '../../tensor/dtype.js';
+import { shapesEqual } from '../../tensor/shape.js';
+
+/** Options every optimizer has: the learning rate. Schedules change `group.lr` between steps. */
+export interface BaseOptions {
+  lr: number;
+}
+
+/** A set of parameters sharing options, as PyTorch's `param_groups` entries. */
+export type ParamGroup<O extends BaseOptions> = O & {
+  params: Tensor[];
+  /** The learning rate a schedule started from (PyTorch's `initial_lr`), set by the first schedule. */
+  initialLr?: number;
+};
+
+/** What an optimizer accepts: parameters, or groups of parameters with their own options. */
+export type ParamsInput<O extends BaseOptions> = Iterable<Tensor> | Array<{ params: Tensor[] } & Partial<O>>;
+
+/** Per-parameter state: the number of updates made and the running buffers (momentum, moments…). */
+export interface ParamState {
+  step: number;
+  buffers: Record<string, TypedArray>;
+}
+
+/** A copy of an optimizer's state, keyed by parameter index over all groups (as PyTorch's `state_dict()`). */
+export interface OptimizerStateDict {
+  state: Record<number, { step: number; buffers: Record<string, Tensor> }>;
+  paramGroups: Array<{ params: number[]; options: Record<string, number | boolean | readonly number[]> }>;
+}
+
+/**
+ * Base class of the optimizers: parameter groups, per-parameter state, `zeroGrad`, and
+ * checkpointing. A subclass writes only `update`, the rule for one parameter, as a loop over
+ * typed arrays; `step` runs it in place on `param.data` for every parameter with a gradient.
+ */
+export abstract class Optimizer<O extends BaseOptions> {
+  readonly paramGroups: Array<ParamGroup<O>>;
+  readonly defaults: Readonly<O>;
+  protected readonly state = new Map<Tensor, ParamState>();
+
+  constructor(params: ParamsInput<O>, defaults: O) {
+    this.defaults = defaults;
+    const groups = toGroups(params);
+    this.paramGroups = groups.map(({ params: groupParams, ...overrides }) => {
+      const group = { ...defaults, ...overrides, params: groupParams } as ParamGroup<O>;
+      this.validate(group);
+      return group;
+    });
+    const all = this.paramGroups.flatMap((group) => group.params);
+    if (all.length === 0) throw new ArgumentError(this.constructor.name, 'got an empty parameter list');
+    if (new Set(all).size !== all.length) throw new ArgumentError(this.constructor.name, 'some parameters appear in more than one group');
+  }
+
+  /** Checks a group's options (ArgumentError on a bad value). */
+  protected abstract validate(group: ParamGroup<O>): void;
+
+  /** Updates one parameter in place from its gradient, its state and its group's options. */
+  protected abstract update(param: TypedArray, grad: TypedArray, state: ParamState, group: ParamGroup<O>): void;
+
+  /**
+   * One optimisation step over every parameter whose `grad` is not null.
+   * @example optimizer.zeroGrad(); loss.backward(); optimizer.step();
+   */
+  step(): void {
+    noGrad(() => {
+      for (const group of this.paramGroups) {
+        for (const param of group.params) {
+          if (param.grad === null) continue;
+          let state = this.state.get(param);
+          if (state === undefined) {
+            state = { step: 0, buffers: {} };
+            this.state.set(param, state);
+          }
+          state.step += 1;
+          this.update(param.data, param.grad.data, state, group);
+        }
+      }
+    });
+  }
+
+  /** Sets every parameter's `grad` to `null` (PyTorch 2's default). */
+  zeroGrad(): void {
+    for (const group of this.paramGroups) for (const param of group.params) param.grad = null;
+  }
+
+  /** The buffer `name` of a parameter's state, created as zeros of the parameter's dtype on first use. */
+  protected buffer(state: ParamState, name: string, like: TypedArray): TypedArray {
+    let buffer = state.buffers[name];
+    if (buffer === undefined) {
+      buffer = allocate(like instanceof Float64Array ? 'float64' : 'float32', like.length);
+      state.buffers[name] = buffer;
+    }
+    return buffer;
+  }
+
+  /** A copy of the state and the groups' options, to checkpoint a run. */
+  stateDict(): OptimizerStateDict {
+    const state: OptimizerStateDict['state'] = {};
+    const paramGroups: OptimizerStateDict['paramGroups'] = [];
+    let index = 0;
+    for (const group of this.paramGroups) {
+      const params: number[] = [];
+      for (const param of group.params) {
+        const entry = this.state.get(param);
+        if (entry !== undefined) {
+          const buffers: Record<string, Tensor> = {};
+          for (const [name, data] of Object.entries(entry.buffers)) buffers[name] = new Tensor(data.slice(), param.shape.slice());
+          state[index] = { step: entry.step, buffers };
+        }
+        params.push(index++);
+      }
+      paramGroups.push({ params, options: groupOptions(group) });
+    }
+    return { state, paramGroups };
+  }
+
+  /**
+   * Restores a `stateDict()`; checks group sizes and buffer shapes first and changes nothing
+   * when they do not fit (CheckpointError or ShapeError).
+   */
+  loadStateDict(saved: OptimizerStateDict): void {
+    const params = this.paramGroups.flatMap((group) => group.params);
+    const savedCounts = saved.paramGroups.map((group) => group.params.length);
+    const counts = this.paramGroups.map((group) => group.params.length);
+    if (savedCounts.join() !== counts.join()) {
+      throw new CheckpointError('Optimizer.loadStateDict', `parameter groups have sizes [${counts.join(',')}] but the state has [${savedCounts.join(',')}]`);
+    }
+    for (const [key, entry] of Object.entries(saved.state)) {
+      const param = params[Number(key)];
+      if (param === undefined) throw new CheckpointError('Optimizer.loadStateDict', `state for parameter ${key}, but there are only ${params.length}`);
+      for (const [name, buffer] of Object.entries(entry.buffers)) {
+        if (!shapesEqual(buffer.shape, param.shape)) {
+          throw new ShapeError('Optimizer.loadStateDict', `buffer '${name}' of parameter ${key} has shape ${formatShape(buffer.shape)}, expected ${formatShape(param.shape)}`, [buffer.shape, param.shape]);
+        }
+      }
+    }
+    this.state.clear();
+    for (const [key, entry] of Object.entries(saved.state)) {
+      const param = params[Number(key)]!;
+      const buffers: Record<string, TypedArray> = {};
+      for (const [name, buffer] of Object.entries(entry.buffers)) buffers[name] = copyAs(buffer.data, param.data);
+      this.state.set(param, { step: entry.step, buffers });
+    }
+    saved.paramGroups.forEach((savedGroup, i) => Object.assign(this.paramGroups[i]!, savedGroup.options));
+  }
+}
+
+function toGroups<O extends BaseOptions>(params: ParamsInput<O>): Array<{ params: Tensor[] } & Partial<O>> {
+  const list = Array.from(params as Iterable<Tensor | ({ params: Tensor[] } & Partial<O>)>);
+  if (list.every((item): item is Tensor => item instanceof Tensor)) return [{ params: list } as { params: Tensor[] } & Partial<O>];
+  return list.map((item, index) => {
+    if (item instanceof Tensor || !Array.isArray(item.params)) {
+      throw new ArgumentError('Optimizer', `params must be tensors or groups { params: Tensor[], … }, entry ${index} is neither`);
+    }
+    return { ...item, params: item.params.slice() };
+  });
+}
+
+function groupOptions(group: object): Record<string, number | boolean | readonly number[]> {
+  const options: Record<string, number | boolean | readonly number[]> = {};
+  for (const [key, value] of Object.entries(group)) {
+    if (key === 'params') continue;
+    if (typeof value === 'number' || typeof value === 'boolean') options[key] = value;
+    else if (Array.isArray(value)) options[key] = value.slice();
+  }
+  return options;
+}
+
+function copyAs(source: TypedArray, like: TypedArray): TypedArray {
+  const out = allocate(like instanceof Float64Array ? 'float64' : 'float32', source.length);
+  out.set(source);
+  return out;
+}
+
+/** Throws an ArgumentError unless `value` is a finite number ≥ 0 (and < `below`, when given). */
+export function checkRange(op: string, name: string, value: number, below = Infinity): void {
+  if (!(typeof value === 'number' && value >= 0 && value < below && Number.isFinite(value))) {
+    const range = below === Infinity ? '≥ 0' : `in [0, ${below})`;
+    throw new ArgumentError(op, `${name} must be a number ${range}, got ${String(value)}`);
+  }
+}

@@ -1,0 +1,57 @@
+import type { TypedArray } from '../../tensor/dtype.js';
+import { Optimizer, checkRange, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
+
+/** Options of `RMSprop` (defaults as `torch.optim.RMSprop`). */
+export interface RMSpropOptions {
+  lr: number;
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+  /** Divide by the estimated variance E[g²] − E[g]² instead of E[g²]. */
+  centered: boolean;
+}
+
+/**
+ * RMSprop (Hinton, lecture 6e) by the rule of `torch.optim.RMSprop`:
+ *   g ← ∇ + λ·θ;   v ← α·v + (1 − α)·g²;   centered: ḡ ← α·ḡ + (1 − α)·g, v̂ = v − ḡ², else v̂ = v
+ *   d = g / (√v̂ + ε);   with momentum: b ← μ·b + d, θ ← θ − lr·b;   else θ ← θ − lr·d
+ * @example
+ * const optimizer = new optim.RMSprop(model.parameters(), { lr: 1e-3 });
+ */
+export class RMSprop extends Optimizer<RMSpropOptions> {
+  constructor(params: ParamsInput<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
+    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, ...options });
+  }
+
+  protected validate(group: ParamGroup<RMSpropOptions>): void {
+    checkRange('RMSprop', 'lr', group.lr);
+    checkRange('RMSprop', 'alpha', group.alpha);
+    checkRange('RMSprop', 'eps', group.eps);
+    checkRange('RMSprop', 'weightDecay', group.weightDecay);
+    checkRange('RMSprop', 'momentum', group.momentum);
+  }
+
+  protected update(param: TypedArray, grad: TypedArray, state: ParamState, group: ParamGroup<RMSpropOptions>): void {
+    const { lr, alpha, eps, weightDecay, momentum, centered } = group;
+    const squareAvg = this.buffer(state, 'squareAvg', param);
+    const gradAvg = centered ? this.buffer(state, 'gradAvg', param) : null;
+    const momentumBuffer = momentum > 0 ? this.buffer(state, 'momentumBuffer', param) : null;
+    for (let i = 0; i < param.length; i++) {
+      const g = grad[i]! + weightDecay * param[i]!;
+      squareAvg[i] = alpha * squareAvg[i]! + (1 - alpha) * g * g;
+      let variance = squareAvg[i]!;
+      if (gradAvg !== null) {
+        gradAvg[i] = gradAvg[i]! + (1 - alpha) * (g - gradAvg[i]!); // lerp, as PyTorch
+        variance -= gradAvg[i]! * gradAvg[i]!;
+      }
+      const direction = g / (Math.sqrt(variance) + eps);
+      if (momentumBuffer !== null) {
+        momentumBuffer[i] = momentum * momentumBuffer[i]! + direction;
+        param[i] = param[i]! - lr * momentumBuffer[i]!;
+      } else {
+        param[i] = param[i]! - lr * direction;
+      }
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import { ArgumentError } from '../../errors.js';
+import type { TypedArray } from '../../tensor/dtype.js';
+import { Optimizer, checkRange, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
+
+/** Options of `SGD` (defaults as `torch.optim.SGD`). */
+export interface SGDOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+}
+
+/**
+ * Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and L2
+ * weight decay, by the rule of `torch.optim.SGD`:
+ *   g ← ∇ + λ·θ;   b ← g on the first step, else μ·b + (1 − τ)·g;
+ *   g ← g + μ·b (Nesterov) or b;   θ ← θ − lr·g
+ * @example
+ * const optimizer = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ */
+export class SGD extends Optimizer<SGDOptions> {
+  constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> = {}) {
+    super(params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...options });
+  }
+
+  protected validate(group: ParamGroup<SGDOptions>): void {
+    checkRange('SGD', 'lr', group.lr);
+    checkRange('SGD', 'momentum', group.momentum);
+    checkRange('SGD', 'weightDecay', group.weightDecay);
+    if (!(group.dampening >= 0 && group.dampening <= 1)) throw new ArgumentError('SGD', `dampening must be in [0, 1], got ${group.dampening}`);
+    if (group.nesterov && (group.momentum <= 0 || group.dampening !== 0)) {
+      throw new ArgumentError('SGD', `Nesterov momentum requires momentum > 0 and dampening 0, got momentum ${group.momentum}, dampening ${group.dampening}`);
+    }
+  }
+
+  protected update(param: TypedArray, grad: TypedArray, state: ParamState, group: ParamGroup<SGDOptions>): void {
+    const { lr, momentum, dampening, weightDecay, nesterov } = group;
+    if (momentum === 0) {
+      for (let i = 0; i < param.length; i++) param[i] = param[i]! - lr * (grad[i]! + weightDecay * param[i]!);
+      return;
+    }
+    const first = state.buffers.momentumBuffer === undefined;
+    const buffer = this.buffer(state, 'momentumBuffer', param);
+    for (let i = 0; i < param.length; i++) {
+      const g = grad[i]! + weightDecay * param[i]!;
+      // why: PyTorch starts the buffer at the first gradient itself, undamped
+      buffer[i] = first ? g : momentum * buffer[i]! + (1 - dampening) * g;
+      const direction = nesterov ? g + momentum * buffer[i]! : buffer[i]!;
+      param[i] = param[i]! - lr * direction;
+    }
+  }
+}

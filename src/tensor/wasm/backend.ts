@@ -1,0 +1,127 @@
+import { ArgumentError } from '../../errors.js';
+import type { TypedArray } from '../dtype.js';
+import { binaryWasm, reluBackwardWasm, reluWasm, sumWasm } from './elementwise.js';
+import { matmulWasm } from './matmul.js';
+import { loadKernels, unavailableReason, type WasmKernels } from './runtime.js';
+
+/**
+ * Which kernels run float32 work:
+ * - `'ts'`: the plain TypeScript loops everywhere (they are also the reference the tests use);
+ * - `'wasm'`: the WebAssembly SIMD kernels for every float32 call they cover, whatever its size;
+ * - `'auto'` (default): WebAssembly when the engine supports SIMD and the work is large enough to
+ *   pay for copying operands into the kernel memory, TypeScript otherwise.
+ * float64 always runs in TypeScript.
+ */
+export type KernelBackendChoice = 'ts' | 'wasm' | 'auto';
+
+/** The path float32 matmuls large enough for it take now: `'wasm'` or `'ts'`. */
+export type ActiveKernelBackend = 'ts' | 'wasm';
+
+/**
+ * Below this many multiply-adds (M·K·N) the copies into and out of the kernel memory cost more
+ * than SIMD saves, measured with bench/wasm-matmul.ts (see its header for the figures).
+ */
+export const MATMUL_WASM_THRESHOLD = 512;
+
+let choice: KernelBackendChoice = choiceFromEnvironment();
+
+/** Reads GRADGUARD_KERNELS without touching `process` where it does not exist (browsers). */
+function choiceFromEnvironment(): KernelBackendChoice {
+  const value = globalThis.process?.env?.['GRADGUARD_KERNELS'];
+  if (value === 'ts' || value === 'wasm' || value === 'auto') return value;
+  return 'auto';
+}
+
+/**
+ * Selects the kernels: `'ts'`, `'wasm'` or `'auto'` (the default, also settable with the
+ * environment variable `GRADGUARD_KERNELS`). Forcing `'wasm'` on an engine without WebAssembly
+ * SIMD throws, so a test run that asks for it never silently tests TypeScript instead.
+ *
+ * @example
+ * setKernelBackend('ts');   // every kernel in plain TypeScript
+ * setKernelBackend('auto'); // WebAssembly SIMD where it is available and pays
+ */
+export function setKernelBackend(backend: KernelBackendChoice): void {
+  if (backend !== 'ts' && backend !== 'wasm' && backend !== 'auto') {
+    throw new ArgumentError('setKernelBackend', `backend must be 'ts', 'wasm' or 'auto', got ${JSON.stringify(backend)}`);
+  }
+  if (backend === 'wasm' && loadKernels() === undefined) {
+    throw new ArgumentError('setKernelBackend', `'wasm' needs WebAssembly SIMD, got ${unavailableReason() ?? 'none'}`);
+  }
+  choice = backend;
+}
+
+/**
+ * The kernels large float32 work runs on now: `'wasm'` when the WebAssembly SIMD module is
+ * loaded and not switched off, `'ts'` otherwise.
+ *
+ * @example
+ * kernelBackend(); // 'wasm' on Node 20 and current browsers, 'ts' where SIMD is missing
+ */
+export function kernelBackend(): ActiveKernelBackend {
+  return choice !== 'ts' && loadKernels() !== undefined ? 'wasm' : 'ts';
+}
+
+/** The kernels to use for `work` float32 multiply-adds, or undefined for TypeScript. */
+function kernelsFor(work: number, threshold: number): WasmKernels | undefined {
+  if (choice === 'ts') return undefined;
+  if (choice === 'auto' && work < threshold) return undefined;
+  return loadKernels();
+}
+
+/**
+ * Runs the matmul on WebAssembly when the backend choice, the dtype and the size allow it and
+ * returns true; returns false to let the TypeScript kernel do it. Same contract as `matmul`.
+ */
+export function tryMatmulWasm(
+  a: TypedArray, b: TypedArray, out: TypedArray,
+  M: number, K: number, N: number,
+  transA: boolean, transB: boolean, accumulate: boolean,
+): boolean {
+  if (!(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) return false;
+  const kernels = kernelsFor(M * K * N, MATMUL_WASM_THRESHOLD);
+  if (kernels === undefined) return false;
+  matmulWasm(kernels, a, b, out, M, K, N, transA, transB, accumulate);
+  return true;
+}
+
+/**
+ * Below this many elements an elementwise call stays in TypeScript: the fixed cost of a call into
+ * WebAssembly and of the copies outweighs the SIMD loop (bench figures in the report of issue 7).
+ */
+export const ELEMENTWISE_WASM_THRESHOLD = 256;
+
+/** out = a + b or a · b for same-length float32 arrays on WebAssembly; false to let TypeScript do it. */
+export function tryBinaryWasm(name: 'add' | 'mul', a: TypedArray, b: TypedArray, out: TypedArray): boolean {
+  if (!(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) return false;
+  if (a.length !== out.length || b.length !== out.length) return false;
+  const kernels = kernelsFor(out.length, ELEMENTWISE_WASM_THRESHOLD);
+  if (kernels === undefined) return false;
+  binaryWasm(kernels, name, a, b, out);
+  return true;
+}
+
+/** out = relu(x) on WebAssembly; false to let TypeScript do it. */
+export function tryReluWasm(x: TypedArray, out: TypedArray): boolean {
+  if (!(x instanceof Float32Array && out instanceof Float32Array)) return false;
+  const kernels = kernelsFor(x.length, ELEMENTWISE_WASM_THRESHOLD);
+  if (kernels === undefined) return false;
+  reluWasm(kernels, x, out);
+  return true;
+}
+
+/** out = 0 where x ≤ 0, else gradOut, on WebAssembly; false to let TypeScript do it. */
+export function tryReluBackwardWasm(x: TypedArray, gradOut: TypedArray, out: TypedArray): boolean {
+  if (!(x instanceof Float32Array && gradOut instanceof Float32Array && out instanceof Float32Array)) return false;
+  const kernels = kernelsFor(x.length, ELEMENTWISE_WASM_THRESHOLD);
+  if (kernels === undefined) return false;
+  reluBackwardWasm(kernels, x, gradOut, out);
+  return true;
+}
+
+/** Σx (float64 accumulation) on WebAssembly, or undefined to let TypeScript do it. */
+export function trySumWasm(x: TypedArray): number | undefined {
+  if (!(x instanceof Float32Array)) return undefined;
+  const kernels = kernelsFor(x.length, ELEMENTWISE_WASM_THRESHOLD);
+  return kernels === undefined ? undefined : sumWasm(kernels, x);
+}

@@ -1,0 +1,121 @@
+import { FunctionBuilder, type Local } from './builder.js';
+import type { FunctionDefinition } from './encoder.js';
+
+/**
+ * Elementwise float32 kernels over buffers in the kernel memory. Each loop step handles
+ * BLOCK_FLOATS floats (two v128 vectors); callers round lengths up to a multiple of it and, for
+ * sums, zero the padding, so no kernel has a scalar tail loop.
+ */
+export const BLOCK_FLOATS = 8;
+const BLOCK_BYTES = BLOCK_FLOATS * 4;
+
+export function elementwiseFunctions(): FunctionDefinition[] {
+  return [
+    binaryFunction('add', 'f32x4.add'),
+    binaryFunction('mul', 'f32x4.mul'),
+    reluFunction(),
+    reluBackwardFunction(),
+    sumFunction(),
+  ];
+}
+
+/** The loop every kernel shares: `offset` runs over [0, bytes) one block at a time. */
+function overBlocks(f: FunctionBuilder, bytes: Local, body: (offset: Local) => void): void {
+  const offset = f.local('offset', 'i32');
+  f.i32(0).set(offset);
+  f.whileBelow(offset, bytes, BLOCK_BYTES, () => body(offset));
+}
+
+/** v128.load from (base + offset) + extra bytes. */
+function loadAt(f: FunctionBuilder, base: Local, offset: Local, extra: number): void {
+  f.get(base).get(offset).op('i32.add').memory('v128.load', extra);
+}
+
+/** name(a, b, out, bytes): out = a ⊕ b, all three of `bytes` bytes. */
+function binaryFunction(name: string, operation: 'f32x4.add' | 'f32x4.mul'): FunctionDefinition {
+  const f = new FunctionBuilder(name);
+  const a = f.param('a', 'i32');
+  const b = f.param('b', 'i32');
+  const out = f.param('out', 'i32');
+  const bytes = f.param('bytes', 'i32');
+  overBlocks(f, bytes, (offset) => {
+    for (const extra of [0, 16]) {
+      f.get(out).get(offset).op('i32.add');
+      loadAt(f, a, offset, extra);
+      loadAt(f, b, offset, extra);
+      f.op(operation).memory('v128.store', extra);
+    }
+  });
+  return f.finish();
+}
+
+/** relu(x, out, bytes): out = max(x, 0) lane by lane; f32x4.max propagates NaN as torch.relu does. */
+function reluFunction(): FunctionDefinition {
+  const f = new FunctionBuilder('relu');
+  const x = f.param('x', 'i32');
+  const out = f.param('out', 'i32');
+  const bytes = f.param('bytes', 'i32');
+  overBlocks(f, bytes, (offset) => {
+    for (const extra of [0, 16]) {
+      f.get(out).get(offset).op('i32.add');
+      loadAt(f, x, offset, extra);
+      f.v128Zero().op('f32x4.max').memory('v128.store', extra);
+    }
+  });
+  return f.finish();
+}
+
+/**
+ * reluBackward(x, gradOut, out, bytes): out = 0 where x ≤ 0, else gradOut, branch-free and
+ * written as PyTorch's threshold_backward: `x ≤ 0` is an all-ones or all-zeros lane mask, and
+ * ANDNOT keeps gradOut's bits only where it is clear (NaN in x compares false, so its gradient
+ * passes through, as in PyTorch and the TypeScript kernel).
+ */
+function reluBackwardFunction(): FunctionDefinition {
+  const f = new FunctionBuilder('reluBackward');
+  const x = f.param('x', 'i32');
+  const gradOut = f.param('gradOut', 'i32');
+  const out = f.param('out', 'i32');
+  const bytes = f.param('bytes', 'i32');
+  overBlocks(f, bytes, (offset) => {
+    for (const extra of [0, 16]) {
+      f.get(out).get(offset).op('i32.add');
+      loadAt(f, gradOut, offset, extra);
+      loadAt(f, x, offset, extra);
+      f.v128Zero().op('f32x4.le').op('v128.andnot').memory('v128.store', extra);
+    }
+  });
+  return f.finish();
+}
+
+/**
+ * sum(x, bytes) → f64: the sum of the floats, accumulated in float64 like the TypeScript kernel.
+ * Each vector is widened into two f64x2 halves (the high half is first shuffled down), and four
+ * f64x2 accumulators keep the additions independent.
+ */
+function sumFunction(): FunctionDefinition {
+  const f = new FunctionBuilder('sum');
+  const x = f.param('x', 'i32');
+  const bytes = f.param('bytes', 'i32');
+  const accumulators = [0, 1, 2, 3].map((i) => f.local(`acc${i}`, 'v128'));
+  const vector = f.local('vector', 'v128');
+  for (const acc of accumulators) f.v128Zero().set(acc);
+  overBlocks(f, bytes, (offset) => {
+    [0, 16].forEach((extra, half) => {
+      loadAt(f, x, offset, extra);
+      f.set(vector);
+      const low = accumulators[2 * half]!;
+      const high = accumulators[2 * half + 1]!;
+      f.get(low).get(vector).op('f64x2.promote_low_f32x4').op('f64x2.add').set(low);
+      f.get(high).get(vector).get(vector).shuffle(HIGH_HALF_DOWN).op('f64x2.promote_low_f32x4').op('f64x2.add').set(high);
+    });
+  });
+  f.get(accumulators[0]!).get(accumulators[1]!).op('f64x2.add');
+  f.get(accumulators[2]!).get(accumulators[3]!).op('f64x2.add');
+  f.op('f64x2.add').set(vector);
+  f.get(vector).lane('f64x2.extract_lane', 0).get(vector).lane('f64x2.extract_lane', 1).op('f64.add');
+  return f.finish(['f64']);
+}
+
+/** Byte lanes 8..15 moved to 0..7: lanes 2 and 3 of an f32x4 become lanes 0 and 1. */
+const HIGH_HALF_DOWN = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];

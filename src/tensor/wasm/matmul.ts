@@ -1,0 +1,75 @@
+import { TILE } from './matmul-kernel.js';
+import { packOperand, type OperandView } from './pack.js';
+import { kernel, memoryFloats, type WasmKernels } from './runtime.js';
+
+/**
+ * out[M,N] = op(A)·op(B), or out += op(A)·op(B) with `accumulate`, on the WebAssembly SIMD
+ * micro-kernel: the same contract as the TypeScript `matmul` kernel (float32 only).
+ *
+ * The kernel memory is laid out as [packed A | packed B | C] and reused from call to call:
+ * 1. pack A into panels of TILE.rows rows and B into panels of TILE.columns columns (this is
+ *    where the transpose flags are absorbed), zero-padded to whole tiles;
+ * 2. with `accumulate`, copy `out` into C so the kernel adds to it;
+ * 3. run the kernel over every tile, then copy the M×N part of C back to `out`.
+ */
+export function matmulWasm(
+  kernels: WasmKernels,
+  a: Float32Array, b: Float32Array, out: Float32Array,
+  M: number, K: number, N: number,
+  transA: boolean, transB: boolean, accumulate: boolean,
+): void {
+  if (M === 0 || N === 0) return;
+  // why: with K = 0 the packed panels are empty and the kernel's panel loops would not run at all.
+  if (K === 0) {
+    if (!accumulate) out.fill(0);
+    return;
+  }
+  const rowPanels = Math.ceil(M / TILE.rows);
+  const columnPanels = Math.ceil(N / TILE.columns);
+  const paddedN = columnPanels * TILE.columns;
+  const aStaging = 0;
+  const bStaging = aStaging + roundUp(M * K);
+  const aPacked = bStaging + roundUp(K * N);
+  const bPacked = aPacked + rowPanels * TILE.rows * K;
+  const c = bPacked + columnPanels * TILE.columns * K;
+  const memory = memoryFloats(kernels, c + rowPanels * TILE.rows * paddedN);
+  const aView: OperandView = { source: a, lines: M, depth: K, lineStride: transA ? 1 : K, depthStride: transA ? M : 1 };
+  const bView: OperandView = { source: b, lines: N, depth: K, lineStride: transB ? K : 1, depthStride: transB ? 1 : N };
+  packOperand(kernels, memory, aView, TILE.rows, aStaging, aPacked);
+  packOperand(kernels, memory, bView, TILE.columns, bStaging, bPacked);
+  if (accumulate) copyRows(out, 0, N, memory, c, paddedN, M, N);
+  kernel(kernels, 'gemm')(aPacked * 4, bPacked * 4, c * 4, rowPanels, columnPanels, K, paddedN * 4, accumulate ? 1 : 0);
+  copyRows(memory, c, paddedN, out, 0, N, M, N);
+}
+
+/** Rounds a float count up to whole v128 vectors, so every area starts 16-byte aligned. */
+function roundUp(floats: number): number {
+  return Math.ceil(floats / 4) * 4;
+}
+
+/** Below this row length a plain loop beats creating a subarray per row for `set`. */
+const SET_MIN_COLUMNS = 32;
+
+/** Copies `rows` rows of `columns` floats between arrays whose rows are `fromStride` / `toStride` apart. */
+function copyRows(
+  from: Float32Array, fromOffset: number, fromStride: number,
+  to: Float32Array, toOffset: number, toStride: number,
+  rows: number, columns: number,
+): void {
+  if (fromStride === columns && toStride === columns) {
+    to.set(from.subarray(fromOffset, fromOffset + rows * columns), toOffset);
+    return;
+  }
+  if (columns >= SET_MIN_COLUMNS) {
+    for (let r = 0; r < rows; r++) {
+      const start = fromOffset + r * fromStride;
+      to.set(from.subarray(start, start + columns), toOffset + r * toStride);
+    }
+    return;
+  }
+  for (let r = 0; r < rows; r++) {
+    const from0 = fromOffset + r * fromStride;
+    const to0 = toOffset + r * toStride;
+    for (let j = 0; j < columns; j++) to[to0 + j] = from[from0 + j]!;
+  }
+}

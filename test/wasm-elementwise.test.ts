@@ -1,0 +1,117 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Generator, setKernelBackend } from '../src/index.js';
+import { binary } from '../src/tensor/kernels/binary.js';
+import { sumAll } from '../src/tensor/kernels/reduce.js';
+import { relu, reluBackward } from '../src/tensor/kernels/unary.js';
+import {
+  ELEMENTWISE_WASM_THRESHOLD, tryBinaryWasm, tryReluBackwardWasm, tryReluWasm, trySumWasm,
+} from '../src/tensor/wasm/backend.js';
+import { binaryWasm, reluBackwardWasm, reluWasm, sumWasm } from '../src/tensor/wasm/elementwise.js';
+import { loadKernels, type WasmKernels } from '../src/tensor/wasm/runtime.js';
+import { expectAllClose } from './helpers.js';
+
+const generator = new Generator(11);
+
+function random(size: number): Float32Array {
+  const data = new Float32Array(size);
+  for (let i = 0; i < size; i++) data[i] = generator.uniform() * 2 - 1;
+  return data;
+}
+
+function kernels(): WasmKernels {
+  const loaded = loadKernels();
+  if (loaded === undefined) throw new Error('WebAssembly SIMD is expected on Node 20');
+  return loaded;
+}
+
+// Lengths around the 8-float block: empty, shorter than a block, exact blocks, ragged tails, large.
+const LENGTHS = [0, 1, 3, 7, 8, 9, 16, 31, 257, 1000, 4099];
+
+afterEach(() => setKernelBackend('auto'));
+
+describe('WebAssembly SIMD elementwise kernels', () => {
+  it('add and mul match the TypeScript kernels exactly on every length', () => {
+    setKernelBackend('ts');
+    for (const n of LENGTHS) {
+      const a = random(n);
+      const b = random(n);
+      for (const name of ['add', 'mul'] as const) {
+        const expected = new Float32Array(n);
+        binary(name, a, [n], b, [n], expected, [n]);
+        const actual = new Float32Array(n);
+        binaryWasm(kernels(), name, a, b, actual);
+        expect(Array.from(actual), `${name} length ${n}`).toEqual(Array.from(expected));
+      }
+    }
+  });
+
+  it('relu and its backward match the TypeScript kernels, including kinks, ±0, ±Inf and NaN', () => {
+    setKernelBackend('ts');
+    const special = [-1, 0, 1, -0, Infinity, -Infinity, NaN, 1e-45, -1e-45];
+    for (const n of LENGTHS) {
+      const x = random(n);
+      x.set(special.slice(0, Math.min(n, special.length)));
+      const gradOut = random(n);
+      if (n > 2) gradOut[2] = NaN;
+      const expected = new Float32Array(n);
+      const actual = new Float32Array(n);
+      relu(x, expected);
+      reluWasm(kernels(), x, actual);
+      expectAllClose(actual, expected, { rtol: 0, atol: 0, message: `relu length ${n}` });
+      reluBackward(x, gradOut, expected);
+      reluBackwardWasm(kernels(), x, gradOut, actual);
+      expectAllClose(actual, expected, { rtol: 0, atol: 0, message: `reluBackward length ${n}` });
+    }
+  });
+
+  it('relu gives relu(0) = 0, relu(NaN) = NaN, a zero gradient at x = 0 and passes the gradient at NaN', () => {
+    const x = Float32Array.from([-1, 0, 1, NaN, 2, -3, 0.5, -0.5, 4]);
+    const out = new Float32Array(x.length);
+    reluWasm(kernels(), x, out);
+    expect(Array.from(out)).toEqual([0, 0, 1, NaN, 2, 0, 0.5, 0, 4]);
+    reluBackwardWasm(kernels(), x, new Float32Array(x.length).fill(3), out);
+    expect(Array.from(out)).toEqual([0, 0, 3, 3, 3, 0, 3, 0, 3]);
+  });
+
+  it('sum accumulates in float64 and agrees with the direct float64 sum', () => {
+    for (const n of LENGTHS) {
+      const x = random(n);
+      let direct = 0;
+      for (let i = 0; i < n; i++) direct += x[i]!;
+      expectAllClose([sumWasm(kernels(), x)], [direct], { rtol: 1e-12, atol: 1e-12, message: `length ${n}` });
+      expectAllClose([sumWasm(kernels(), x)], [sumAll(x)], { rtol: 1e-12, atol: 1e-12, message: `length ${n}` });
+    }
+    // 2^24 + 1 ones: a float32 accumulator would stop at 2^24.
+    expect(sumWasm(kernels(), new Float32Array(2 ** 24 + 1).fill(1))).toBe(2 ** 24 + 1);
+  });
+
+  it('sum propagates NaN and infinities', () => {
+    expect(sumWasm(kernels(), Float32Array.from([1, NaN, 2]))).toBeNaN();
+    expect(sumWasm(kernels(), Float32Array.from([1, Infinity, 2]))).toBe(Infinity);
+  });
+});
+
+describe('elementwise dispatch hooks', () => {
+  it('take float32 work at or above the threshold and leave float64 and small work to TypeScript', () => {
+    setKernelBackend('auto');
+    const n = ELEMENTWISE_WASM_THRESHOLD;
+    const a = random(n);
+    const b = random(n);
+    const out = new Float32Array(n);
+    expect(tryBinaryWasm('add', a, b, out)).toBe(true);
+    expect(tryReluWasm(a, out)).toBe(true);
+    expect(tryReluBackwardWasm(a, b, out)).toBe(true);
+    expect(trySumWasm(a)).toBeTypeOf('number');
+    expect(tryBinaryWasm('add', a.subarray(0, 4), b.subarray(0, 4), out.subarray(0, 4))).toBe(false);
+    expect(tryReluWasm(Float64Array.from(a), new Float64Array(n))).toBe(false);
+    expect(trySumWasm(Float64Array.from(a))).toBeUndefined();
+  });
+
+  it("take even tiny float32 work when 'wasm' is forced, and none when 'ts' is forced", () => {
+    const a = random(4);
+    setKernelBackend('wasm');
+    expect(tryReluWasm(a, new Float32Array(4))).toBe(true);
+    setKernelBackend('ts');
+    expect(tryReluWasm(random(4096), new Float32Array(4096))).toBe(false);
+  });
+});
