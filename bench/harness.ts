@@ -3,6 +3,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 
 /*
  * The shared timing and reporting code of every suite: one benchmark.js measurement per case,
@@ -13,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 /** What a figure means: throughput (higher is better) or time per call (lower is better). */
 export type Unit = 'GFLOP/s' | 'GB/s' | 'ms' | 'µs' | 'MB';
 
-/** Speed limits for one measurement, from BENCH_MAX_TIME (seconds per case, default 0.4). */
-const MAX_TIME = Number(process.env.BENCH_MAX_TIME ?? '0.4');
+/** Speed limits for one measurement, from BENCH_MAX_TIME (seconds per case, default 0.25). */
+const MAX_TIME = Number(process.env.BENCH_MAX_TIME ?? '0.25');
 
 export interface Measurement {
   /** Mean seconds per call. */
@@ -24,8 +26,19 @@ export interface Measurement {
   samples: number;
 }
 
-/** Times `fn` with benchmark.js (synchronously) and returns the mean time per call. */
+/** A full garbage collection, without --expose-gc on the command line (npm run bench runs plain tsx). */
+export const collectGarbage: () => void = (() => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc: unknown = vm.runInNewContext('gc');
+  return typeof gc === 'function' ? () => void gc() : () => undefined;
+})();
+
+/**
+ * Times `fn` with benchmark.js (synchronously) and returns the mean time per call. A full GC
+ * first, so that no case pays for the garbage the previous one left.
+ */
 export function measure(name: string, fn: () => void): Measurement {
+  collectGarbage();
   fn(); // warm up once outside the timer (JIT, first allocations)
   const bench = new Benchmark(name, fn, { maxTime: MAX_TIME, minSamples: 3, initCount: 1 });
   bench.run();
@@ -96,8 +109,9 @@ export function machine(): { cpu: string; cores: number; node: string; platform:
   let cpu = os.cpus()[0]?.model ?? 'unknown';
   try {
     const info = readFileSync('/proc/cpuinfo', 'utf8');
-    const match = /model name\s*:\s*(.+)/.exec(info);
-    if (match?.[1] !== undefined) cpu = match[1].trim();
+    const field = (name: string): string | undefined => new RegExp(`^${name}\\s*:\\s*(.+)$`, 'm').exec(info)?.[1]?.trim();
+    const flags = (field('flags') ?? '').split(' ').filter((f) => ['avx2', 'fma', 'avx512f'].includes(f));
+    cpu = `${field('model name') ?? cpu} (family ${field('cpu family')}, model ${field('model')}, ${field('cpu MHz')} MHz, ${flags.join('+')})`;
   } catch {
     // not Linux: keep os.cpus()
   }

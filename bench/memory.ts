@@ -1,6 +1,4 @@
-import v8 from 'node:v8';
-import vm from 'node:vm';
-import { writeResults, type Row } from './harness.js';
+import { collectGarbage, writeResults, type Row } from './harness.js';
 import { STEP_A, gradguardStep } from './models.js';
 
 /*
@@ -12,13 +10,6 @@ import { STEP_A, gradguardStep } from './models.js';
 const STEPS = Number(process.env.BENCH_MEMORY_STEPS ?? '2000');
 const MB = 1024 * 1024;
 
-/** A full GC without --expose-gc on the command line (npm run bench runs plain tsx). */
-function collector(): () => void {
-  v8.setFlagsFromString('--expose-gc');
-  const gc: unknown = vm.runInNewContext('gc');
-  return typeof gc === 'function' ? () => void gc() : () => undefined;
-}
-
 function heapAfterGc(gc: () => void): number {
   gc();
   gc();
@@ -27,7 +18,7 @@ function heapAfterGc(gc: () => void): number {
 
 /** `npm run bench -- memory` */
 export async function runMemory(): Promise<void> {
-  const gc = collector();
+  const gc = collectGarbage;
   const { step, how } = gradguardStep(STEP_A, { optimizer: 'sgd' });
   const startRss = process.memoryUsage().rss;
   let peakRss = startRss;

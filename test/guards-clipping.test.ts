@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Tensor, guards, runInScope, tensor, withScope, type BackwardReport, type Guard } from '../src/index.js';
+import { GradientView, Tensor, guards, runInScope, tensor, withScope, type BackwardReport, type Guard } from '../src/index.js';
 import { expectAllClose } from './helpers.js';
 
 /*
@@ -298,5 +298,26 @@ describe('flowClip', () => {
     const y = runInScope('1', [h], () => h.mul(100));
     y.sum().backward({ guards: [guards.flowClip({ maxNorm: 1, modules: ['2'] })] });
     expect(Array.from(a.grad!.data)).toEqual([200]);
+  });
+});
+
+describe('one-pass statistics', () => {
+  it('shows each gradient buffer to every event and guard through one view, so its statistics are computed once', () => {
+    const w = parameter([1, 2]);
+    const nodes: Array<{ op: string; gradOut: GradientView; inputGrads: ReadonlyArray<GradientView | null> }> = [];
+    let parameterView: GradientView | null = null;
+    let endView: GradientView | undefined;
+    const probe: Guard = {
+      name: 'probe',
+      onNodeGradient: (event) => void nodes.push({ op: event.op, gradOut: event.gradOut, inputGrads: event.inputGrads }),
+      onParameterGradient: (event) => void (parameterView = event.grad),
+      endPass: (event) => void (endView = event.grads[0]),
+    };
+    w.mul(3).exp().sum().backward({ guards: [probe, guards.globalNormClip({ maxNorm: 100 })] });
+    expect(nodes.map((node) => node.op)).toEqual(['sum', 'exp', 'mul']);
+    expect(nodes[1]!.gradOut).toBe(nodes[0]!.inputGrads[0]);
+    expect(nodes[2]!.gradOut).toBe(nodes[1]!.inputGrads[0]);
+    expect(parameterView).toBe(nodes[2]!.inputGrads[0]);
+    expect(endView).toBe(parameterView);
   });
 });

@@ -70,6 +70,17 @@ describe('nanTrap', () => {
     expect(Array.from(other.grad!.data)).toEqual([10, 20]);
   });
 
+  it("'skip' also leaves a retained non-leaf's .grad as it was", () => {
+    const w = tensor([1, 0], { requiresGrad: true, dtype: 'float64' });
+    const root = w.mul(2).sqrt().retainGrad(); // its gradient is complete before the sqrt node produces Inf
+    const report = root.sum().backward({ guards: [guards.nanTrap({ action: 'skip' })] });
+    expect(report.skipped).toBe(true);
+    expect(root.grad).toBeNull();
+    const again = w.mul(2).sqrt().retainGrad();
+    again.sum().backward({ guards: [guards.nanTrap({ action: 'zero' })] });
+    expect(Array.from(again.grad!.data)).toEqual([1, 1]);
+  });
+
   it("'zero' replaces the non-finite values where they are produced and goes on", () => {
     const { w, other, loss } = setup();
     const report = loss.backward({ guards: [guards.nanTrap({ action: 'zero' })] });

@@ -74,6 +74,31 @@ describe('optim.SGD', () => {
   });
 });
 
+describe('optimizer state buffers', () => {
+  function stepped(make: Make, steps: number): optim.OptimizerStateDict {
+    const param = tensor(start, { dtype: 'float64', requiresGrad: true });
+    const optimizer = make([param]);
+    for (let t = 0; t < steps; t++) {
+      param.grad = tensor(grads[t]!, { dtype: 'float64' });
+      optimizer.step();
+    }
+    return optimizer.stateDict();
+  }
+
+  it('SGD keeps the momentum buffer b₃ = μ²g₁ + μ(1 − τ)g₂ + (1 − τ)g₃', () => {
+    const state = stepped((p) => new optim.SGD(p, { lr: 0.1, momentum: 0.9, dampening: 0.2 }), 3).state[0]!;
+    expect(state.step).toBe(3);
+    const expected = start.map((_, i) => 0.81 * grads[0]![i]! + 0.9 * 0.8 * grads[1]![i]! + 0.8 * grads[2]![i]!);
+    expectAllClose(state.buffers.momentumBuffer!.data, expected, { rtol: 1e-12 });
+  });
+
+  it('Adam keeps m₁ = (1 − β₁)g and v₁ = (1 − β₂)g² after step 1', () => {
+    const state = stepped((p) => new optim.Adam(p), 1).state[0]!;
+    expectAllClose(state.buffers.expAvg!.data, grads[0]!.map((g) => 0.1 * g), { rtol: 1e-12 });
+    expectAllClose(state.buffers.expAvgSq!.data, grads[0]!.map((g) => 0.001 * g * g), { rtol: 1e-12 });
+  });
+});
+
 describe('optim.Adam', () => {
   it('moves each element by lr·sign(g) (up to ε) at step 1: the bias correction', () => {
     const [first] = trajectory((p) => new optim.Adam(p, { lr: 0.01 }));

@@ -66,7 +66,7 @@ describe('buildReport', () => {
     const heat = (id: string) => html.slice(html.indexOf(`id="${id}"`), html.indexOf('</svg>', html.indexOf(`id="${id}"`)));
     const cellsNone = heat('chart-heat-none').match(/<rect class="cell"/g) ?? [];
     expect(cellsNone).toHaveLength(3 * 4);
-    // The shared scale spans 1…1600, so the guarded run's smallest norm (1) is the ramp's darkest colour.
+    // One scale for both maps: the smallest norm (1, guarded) takes the darkest colour, the largest (1600, unguarded) the brightest.
     expect(heat('chart-heat-global-norm')).toContain('fill="#440154" data-tip="layer 0 · step 0 · ‖grad‖ 1"');
     expect(heat('chart-heat-none')).toContain('fill="#fde725" data-tip="layer 4 · step 3 · ‖grad‖ 1600"');
   });

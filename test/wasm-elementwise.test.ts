@@ -4,7 +4,7 @@ import { binary } from '../src/tensor/kernels/binary.js';
 import { sumAll } from '../src/tensor/kernels/reduce.js';
 import { relu, reluBackward } from '../src/tensor/kernels/unary.js';
 import {
-  ELEMENTWISE_WASM_THRESHOLD, tryBinaryWasm, tryReluBackwardWasm, tryReluWasm, trySumWasm,
+  ELEMENTWISE_WASM_THRESHOLD, SUM_WASM_THRESHOLD, tryBinaryWasm, tryReluBackwardWasm, tryReluWasm, trySumWasm,
 } from '../src/tensor/wasm/backend.js';
 import { binaryWasm, reluBackwardWasm, reluWasm, sumWasm } from '../src/tensor/wasm/elementwise.js';
 import { loadKernels, type WasmKernels } from '../src/tensor/wasm/runtime.js';
@@ -101,7 +101,8 @@ describe('elementwise dispatch hooks', () => {
     expect(tryBinaryWasm('add', a, b, out)).toBe(true);
     expect(tryReluWasm(a, out)).toBe(true);
     expect(tryReluBackwardWasm(a, b, out)).toBe(true);
-    expect(trySumWasm(a)).toBeTypeOf('number');
+    expect(trySumWasm(a.subarray(0, SUM_WASM_THRESHOLD - 1))).toBeUndefined();
+    expect(trySumWasm(random(SUM_WASM_THRESHOLD))).toBeTypeOf('number');
     expect(tryBinaryWasm('add', a.subarray(0, 4), b.subarray(0, 4), out.subarray(0, 4))).toBe(false);
     expect(tryReluWasm(Float64Array.from(a), new Float64Array(n))).toBe(false);
     expect(trySumWasm(Float64Array.from(a))).toBeUndefined();

@@ -165,6 +165,16 @@ describe('kernel backend selection', () => {
     expect(Array.from(viaAuto)).toEqual(Array.from(viaKernel));
   });
 
+  it('reads GRADGUARD_KERNELS when loaded: ts and wasm select a path, anything else means auto', async () => {
+    for (const [value, expected] of [['ts', 'ts'], ['wasm', 'wasm'], ['auto', 'wasm'], ['fast', 'wasm']] as const) {
+      vi.stubEnv('GRADGUARD_KERNELS', value);
+      vi.resetModules();
+      const fresh = await import('../src/tensor/wasm/backend.js');
+      expect(fresh.kernelBackend(), `GRADGUARD_KERNELS=${value}`).toBe(expected);
+    }
+    vi.unstubAllEnvs();
+  });
+
   it('rejects an unknown backend name with an ArgumentError naming the function', () => {
     // @ts-expect-error: a JavaScript caller can pass anything
     expect(() => setKernelBackend('gpu')).toThrow(ArgumentError);

@@ -4,11 +4,10 @@ import { sumToShape } from '../tensor/kernels/binary.js';
 import { addInPlace } from '../tensor/kernels/unary.js';
 import { broadcastsTo, shapesEqual, type Shape } from '../tensor/shape.js';
 import { isAnomalyEnabled, type Gradient, type Node } from './graph.js';
-import {
-  GradientView, emitWarning, type BackwardReport, type EndOfPassEvent, type Guard, type NodeGradientEvent, type PassControl,
-} from './hooks.js';
+import { GradientView, type BackwardReport, type Guard, type NodeGradientEvent } from './hooks.js';
 import { createdAt, describeProducer, isNonFiniteProducer } from './nonfinite.js';
 import { OPS } from './ops/registry.js';
+import { Pass, endOfPass, restoreGrads, runTensorGuards, snapshotGrads, type Pending } from './pass.js';
 import { Tensor } from './tensor.js';
 
 /** Options of `tensor.backward()`. */
@@ -22,23 +21,12 @@ export interface BackwardOptions {
 }
 
 /**
- * A gradient waiting to be summed; `owned` is false when the buffer also belongs to someone else.
- * `view` is the guards' view of the buffer when one exists already, so that its one-pass
- * statistics are computed once per buffer, not once per event that shows it.
- */
-interface Pending {
-  data: TypedArray;
-  owned: boolean;
-  view: GradientView | null;
-}
-
-/**
  * Reverse-mode automatic differentiation from `root`:
  * 1. order the graph topologically (iteratively: deep graphs must not overflow the stack);
  * 2. walk it from the output, turning each tensor's complete gradient into gradients for the
  *    node's inputs with the op's VJP, summing where a tensor was used more than once;
  * 3. add each leaf's gradient into its `.grad`, then let the guards finish the pass.
- * Guards see every step; if one stops the pass or throws before step 3, no `.grad` changes.
+ * Guards see every step; if one stops the pass (at any point) or throws before step 3, no `.grad` changes.
  */
 export function backward(root: Tensor, options: BackwardOptions = {}): BackwardReport {
   const guards = options.guards ?? [];
@@ -48,6 +36,7 @@ export function backward(root: Tensor, options: BackwardOptions = {}): BackwardR
   const pending = new Map<Tensor, Pending>([[root, { data: seedGradient(root, options.grad), owned: true, view: null }]]);
   const leaves: Tensor[] = [];
   const leafGrads: Pending[] = [];
+  const retained: Retained[] = [];
   const anomaly = isAnomalyEnabled();
   for (const tensor of order) {
     const entry = pending.get(tensor);
@@ -62,63 +51,37 @@ export function backward(root: Tensor, options: BackwardOptions = {}): BackwardR
         for (const guard of guards) guard.onParameterGradient?.(event, pass);
       }
     } else {
-      if (tensor.retainsGrad) accumulateGrad(tensor, grad.data, false);
+      if (tensor.retainsGrad) retained.push({ tensor, data: castTo(grad.data, tensor.dtype) });
       const gradOut = guards.length > 0 ? runTensorGuards(tensor, grad, guards, pass) : grad;
       if (!pass.stopped) propagate(tensor.node, gradOut, tensor.shape, pending, guards, pass, anomaly);
     }
     if (pass.stopped) break;
   }
-  if (pass.stopped) return pass.finishSkipped();
-  // why: a guard may still stop the pass at its end (ZClip's skip); keep what .grad held before.
-  const before = guards.length > 0 ? leaves.map((leaf) => (leaf.grad === null ? null : leaf.grad.data.slice())) : [];
-  for (let i = 0; i < leaves.length; i++) accumulateGrad(leaves[i]!, leafGrads[i]!.data, leafGrads[i]!.owned);
-  endOfPass(leaves, leafGrads, guards, pass);
-  if (pass.stopped) {
-    restoreGrads(leaves, before);
-    return pass.finishSkipped();
-  }
+  if (pass.stopped || !commit(leaves, leafGrads, retained, guards, pass)) return pass.finishSkipped();
   if (!options.retainGraph) for (const tensor of order) freeNode(tensor.node);
   return pass.finish();
 }
 
+/** A retained non-leaf's gradient (a copy), added to its `.grad` only once the pass succeeds. */
+interface Retained {
+  tensor: Tensor;
+  data: TypedArray;
+}
+
 /**
- * Lets the guards see a non-leaf's complete gradient; they may change it in place (a gradient-flow
- * clip), so a buffer shared with another tensor (passed through by add or reshape) is copied first.
+ * Step 3: adds the pass's gradients into `.grad` (leaves and retained non-leaves) and runs the
+ * guards' end of pass. Returns false, with every `.grad` as it was before, if a guard stopped it.
  */
-function runTensorGuards(tensor: Tensor, grad: Pending, guards: readonly Guard[], pass: Pass): Pending {
-  if (!guards.some((guard) => guard.onTensorGradient !== undefined)) return grad;
-  const own: Pending = grad.owned ? grad : { data: grad.data.slice(), owned: true, view: null };
-  const event = { tensor, grad: (own.view ??= new GradientView(own.data, tensor.shape)) };
-  for (const guard of guards) guard.onTensorGradient?.(event, pass);
-  return own;
-}
-
-/** Measures the accumulated gradients once (report.totalNorm) and runs the guards' `endPass`. */
-function endOfPass(leaves: readonly Tensor[], leafGrads: readonly Pending[], guards: readonly Guard[], pass: Pass): void {
-  const end: EndOfPassEvent = {
-    parameters: leaves,
-    grads: leaves.map((leaf, i) => {
-      const passed = leafGrads[i]!; // .grad adopted this pass's buffer: its statistics are still true
-      return passed.view !== null && passed.data === leaf.grad!.data ? passed.view : new GradientView(leaf.grad!.data, leaf.shape);
-    }),
-  };
-  let sumOfSquares = 0;
-  for (const view of end.grads) sumOfSquares += view.stats.sumOfSquares;
-  pass.report.totalNorm = Math.sqrt(sumOfSquares);
-  for (const guard of guards) {
-    guard.endPass?.(end, pass);
-    if (pass.stopped) return;
-  }
-}
-
-/** Undoes this pass's accumulation: `.grad` back to null, or to the values it held before. */
-function restoreGrads(leaves: readonly Tensor[], before: ReadonlyArray<TypedArray | null>): void {
-  for (let i = 0; i < leaves.length; i++) {
-    const previous = before[i];
-    const leaf = leaves[i]!;
-    if (previous === null || previous === undefined) leaf.grad = null;
-    else leaf.grad!.data.set(previous);
-  }
+function commit(
+  leaves: readonly Tensor[], leafGrads: readonly Pending[], retained: readonly Retained[], guards: readonly Guard[], pass: Pass,
+): boolean {
+  const targets = [...leaves, ...retained.map((entry) => entry.tensor)];
+  const before = guards.length > 0 ? snapshotGrads(targets) : [];
+  for (let i = 0; i < leaves.length; i++) accumulateGrad(leaves[i]!, leafGrads[i]!.data, leafGrads[i]!.owned);
+  for (const entry of retained) accumulateGrad(entry.tensor, entry.data, true);
+  endOfPass(leaves, leafGrads, guards, pass);
+  if (pass.stopped) restoreGrads(targets, before);
+  return !pass.stopped;
 }
 
 /** Runs one node's VJP, checks what it returned, lets the guards see it, and queues the input gradients. */
@@ -289,32 +252,4 @@ function freeNode(node: Node | null): void {
   if (node === null) return;
   node.saved = null;
   node.freed = true;
-}
-
-/** The state guards share during one pass. */
-class Pass implements PassControl {
-  readonly report: BackwardReport = {
-    ok: true, totalNorm: 0, clipScale: 1, nonFinite: null, actions: [], skipped: false,
-  };
-  stopped = false;
-  private warnings: string[] = [];
-
-  stop(): void {
-    this.stopped = true;
-  }
-
-  warn(message: string): void {
-    this.warnings.push(message);
-  }
-
-  finishSkipped(): BackwardReport {
-    this.report.ok = false;
-    this.report.skipped = true;
-    return this.finish();
-  }
-
-  finish(): BackwardReport {
-    if (this.warnings.length > 0) emitWarning(this.warnings.join('\n'));
-    return this.report;
-  }
 }

@@ -1,5 +1,5 @@
 import type { TypedArray } from '../tensor/dtype.js';
-import { bufferStats, type BufferStats } from '../tensor/kernels/reduce.js';
+import { allFinite, bufferStats, type BufferStats } from '../tensor/kernels/reduce.js';
 import type { Shape } from '../tensor/shape.js';
 import type { Phase } from '../errors.js';
 import type { Node } from './graph.js';
@@ -12,11 +12,14 @@ import type { Tensor } from './tensor.js';
 
 /**
  * A gradient buffer as a guard sees it. Its statistics (Σx², max |x|, non-finite count) come
- * from one float64 pass, computed on first use and shared by every guard of the pass.
+ * from one float64 pass, computed on first use and shared by every guard of the pass; the engine
+ * shows a buffer through the same view in every event (a node's input gradient is the next
+ * node's `gradOut`, a parameter's gradient its `.grad` at the end), so each is scanned once.
  * A guard that changes the buffer in place must say so (`scaled`, `changed`) so the cache stays true.
  */
 export class GradientView {
   private cachedStats: BufferStats | null = null;
+  private cachedFinite: boolean | null = null;
   constructor(
     readonly data: TypedArray,
     readonly shape: Shape,
@@ -32,14 +35,18 @@ export class GradientView {
     return Math.sqrt(this.stats.sumOfSquares);
   }
 
+  /** No NaN or ±Inf. Without cached statistics this is a cheaper scan of its own (the NaN trap asks it of every gradient). */
   get finite(): boolean {
-    return this.stats.nonFiniteCount === 0;
+    if (this.cachedStats !== null) return this.cachedStats.nonFiniteCount === 0;
+    if (this.cachedFinite === null) this.cachedFinite = allFinite(this.data);
+    return this.cachedFinite;
   }
 
   /** Multiplies the buffer by `factor` in place and updates the cached statistics without a new scan. */
   scale(factor: number): void {
     const data = this.data;
     for (let i = 0; i < data.length; i++) data[i] = data[i]! * factor;
+    if (!(Math.abs(factor) <= 1)) this.cachedFinite = null; // why: a factor above 1 can overflow to ±Inf
     if (this.cachedStats !== null) {
       this.cachedStats = {
         sumOfSquares: this.cachedStats.sumOfSquares * factor * factor,
@@ -52,6 +59,7 @@ export class GradientView {
   /** Call after changing the buffer any other way: the statistics are recomputed on next use. */
   changed(): void {
     this.cachedStats = null;
+    this.cachedFinite = null;
   }
 }
 

@@ -192,6 +192,11 @@ export class Tensor {
     return formatTensor(this.data, this.shape, suffixes);
   }
 
+  /** `console.log(t)` in Node prints the same repr as `toString()`. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
   /** A number operand becomes a 0-d constant of this tensor's dtype. */
   private operand(other: Tensor | number): Tensor {
     if (other instanceof Tensor) return other;

@@ -31,7 +31,11 @@ export type ParsedOptions<S extends OptionSpecs> = {
   [N in keyof S]: S[N] extends { default: unknown } ? ValueOf<S[N]['kind']> : ValueOf<S[N]['kind']> | undefined;
 };
 
-/** A mistake in the command line: one line for stderr, exit code 2. */
+/**
+ * A mistake in the command line: one line for stderr, exit code 2.
+ * @example
+ * throw new UsageError('gradguard train', "--lr must be a positive number, got 'fast'");
+ */
 export class UsageError extends Error {
   readonly exitCode = 2;
   constructor(command: string, message: string) {
@@ -149,7 +153,11 @@ function editDistance(a: string, b: string): number {
   return previous[b.length]!;
 }
 
-/** The help text of a command: usage line, description and one line per option. */
+/**
+ * The help text of a command: usage line, description and one line per option.
+ * @example
+ * helpText('gradguard train [options]', 'Trains one model.', TRAIN_OPTIONS);
+ */
 export function helpText(usage: string, description: string, specs: OptionSpecs): string {
   const rows = Object.entries(specs).map(([name, spec]) => {
     const left = `  --${name}${spec.kind === 'flag' ? '' : ` ${spec.valueName ?? spec.kind.toUpperCase()}`}`;

@@ -6,6 +6,8 @@ import { UsageError } from './args.js';
  * Checks, before any work starts, that `path` (relative to `cwd`) can be written: its folder
  * exists and it is not itself a folder. Returns the absolute path.
  * @throws UsageError (exit code 2) naming the option otherwise.
+ * @example
+ * await checkOutputPath('gradguard study', '--out', 'report.html', process.cwd()); // '/home/me/report.html'
  */
 export async function checkOutputPath(command: string, option: string, path: string, cwd: string): Promise<string> {
   if (path.trim() === '') throw new UsageError(command, `${option} needs a file path, got ''`);

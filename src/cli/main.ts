@@ -25,7 +25,11 @@ const COMMANDS: Record<string, CommandEntry> = {
   graph: { summary: 'write the autograd graph of one training step as Graphviz DOT (and SVG when `dot` is installed)', load: async () => (await import('./commands/graph.js')).graph },
 };
 
-/** The package version, read from package.json. */
+/**
+ * The package version, read from package.json.
+ * @example
+ * version(); // '0.1.0'
+ */
 export function version(): string {
   const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
   const parsed: unknown = JSON.parse(text);

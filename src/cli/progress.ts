@@ -29,6 +29,11 @@ const ANSI = {
  * A progress view suited to `out`: on a terminal, a bar redrawn in place (plain ANSI, at most
  * every 50 ms); otherwise plain lines at 0, 25, 50, 75 and 100 %, so CI logs stay readable.
  * Set `NO_COLOR` to drop colours on a terminal.
+ * @example
+ * const view = progressView(process.stdout);
+ * view.start('AGC', 400);
+ * view.update({ step: 0, loss: 2.3, gradNorm: 41 });
+ * view.finish('finite');
  */
 export function progressView(out: Output, options: { color?: boolean; nameWidth?: number } = {}): ProgressView {
   const nameWidth = options.nameWidth ?? 16;

@@ -22,12 +22,20 @@ function pad(cell: string, width: number, align: 'left' | 'right'): string {
   return align === 'left' ? cell + fill : fill + cell;
 }
 
-/** Characters on screen, ANSI colour codes excluded. */
+/**
+ * Characters on screen, ANSI colour codes excluded.
+ * @example
+ * displayWidth('‖grad‖'); // 6
+ */
 export function displayWidth(text: string): number {
   return [...stripAnsi(text)].length;
 }
 
-/** The text without ANSI escape sequences. */
+/**
+ * The text without ANSI escape sequences.
+ * @example
+ * stripAnsi('\x1b[1mbold\x1b[0m'); // 'bold'
+ */
 export function stripAnsi(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');

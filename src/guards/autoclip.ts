@@ -61,6 +61,8 @@ export function autoClip(options: AutoClipOptions = {}): AutoClipGuard {
 /**
  * NumPy's default `percentile` (method 'linear'): sort, take the fractional index
  * `q/100 · (n − 1)` and interpolate between its two neighbours.
+ * @example
+ * percentile([1, 2, 3, 4], 10); // 1.3, as np.percentile([1, 2, 3, 4], 10)
  */
 export function percentile(values: readonly number[], q: number): number {
   const sorted = values.slice().sort((a, b) => a - b);

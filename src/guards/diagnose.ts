@@ -176,7 +176,7 @@ function summarize(d: Diagnosis): string {
   if (d.verdict === 'exploding') lines.push(`Gradients are exploding: ${Number.isFinite(d.depthProduct) ? over : `the gradients at step ${d.step} are not finite${before}`}.`);
   else if (d.verdict === 'vanishing') lines.push(`Gradients are vanishing: ${over}, so the first layers barely learn.`);
   else lines.push(`Gradients are healthy: ${over}.`);
-  if (d.amplifyingBlocks.length > 0 && d.verdict !== 'vanishing') {
+  if (d.amplifyingBlocks.length > 0 && d.verdict === 'exploding') {
     const top = d.amplifyingBlocks.slice(0, 5).map((b) => `${b.modules.join('+')} (×${b.amplification.toFixed(2)})`).join(', ');
     const more = d.amplifyingBlocks.length > 5 ? ` and ${d.amplifyingBlocks.length - 5} more` : '';
     lines.push(`${d.amplifyingBlocks.length} blocks keep amplifying the gradient above 1: ${top}${more}.`);

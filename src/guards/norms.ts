@@ -79,7 +79,8 @@ export function nonFiniteLabels(parameters: readonly Tensor[], views: readonly G
 /**
  * The deliberate difference from PyTorch: a non-finite total norm does not scale anything
  * (PyTorch's coefficient would be NaN or 0 and wipe out every gradient). The gradients are left
- * as they were, the report is marked not ok and says which parameters hold the NaN/Inf.
+ * as they were, the report is marked not ok and says which parameters hold the NaN/Inf
+ * (`report.nonFinite.op` is the guard's name when no trap has named an op before it).
  */
 export function reportNonFiniteNorm(
   guard: string, total: number, labels: readonly string[], control: PassControl,

@@ -155,7 +155,7 @@ export abstract class Module {
     const strict = options.strict ?? true;
     const parameters = this.namedParameters();
     const known = new Set(parameters.map(([key]) => key));
-    const missingKeys = parameters.map(([key]) => key).filter((key) => !(key in state));
+    const missingKeys = parameters.map(([key]) => key).filter((key) => !Object.hasOwn(state, key));
     const unexpectedKeys = Object.keys(state).filter((key) => !known.has(key));
     checkShapes(parameters, state);
     if (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0)) {

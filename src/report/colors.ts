@@ -3,7 +3,11 @@
 /** Distinct line colours, chosen to stay apart for the usual kinds of colour blindness (Okabe–Ito). */
 export const PALETTE = ['#d55e00', '#0072b2', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#7a5195', '#333333'] as const;
 
-/** The colour of the `index`-th series. */
+/**
+ * The colour of the `index`-th series.
+ * @example
+ * seriesColor(0); // '#d55e00'
+ */
 export function seriesColor(index: number): string {
   return PALETTE[index % PALETTE.length]!;
 }
@@ -33,7 +37,11 @@ export function rampColor(t: number): string {
   return `#${mix(0)}${mix(1)}${mix(2)}`;
 }
 
-/** Text colour that stays readable on a ramp colour at `t`. */
+/**
+ * Text colour that stays readable on a ramp colour at `t`.
+ * @example
+ * inkOnRamp(0.9); // '#111111'
+ */
 export function inkOnRamp(t: number): string {
   return t > 0.55 ? '#111111' : '#ffffff';
 }

@@ -1,6 +1,6 @@
 import { NON_FINITE_COLOR, rampColor } from './colors.js';
 import type { LayerNorms } from './model.js';
-import { extentOf, formatNumber, linearScale } from './scale.js';
+import { formatNumber, linearScale } from './scale.js';
 import { el, escapeXml, frame, px, svgRoot, text } from './svg.js';
 
 export interface HeatMapOptions {
@@ -11,6 +11,8 @@ export interface HeatMapOptions {
   readonly extent?: readonly [number, number];
   /** Steps are grouped into at most this many columns; each cell shows its group's largest value. */
   readonly maxColumns?: number;
+  /** Steps the x axis spans (default: the steps in `data`); a run that stopped early leaves the rest empty, so maps line up. */
+  readonly stepCount?: number;
   readonly width?: number;
 }
 
@@ -23,8 +25,9 @@ export interface HeatMapOptions {
 export function heatMap(options: HeatMapOptions): string {
   const { layers, steps, norms } = options.data;
   const rowHeight = Math.max(10, Math.min(24, 260 / Math.max(1, layers.length)));
-  const f = frame(options.width ?? 720, layers.length * rowHeight + 78, { left: 74, right: 90, bottom: 58 });
-  const groups = groupSteps(steps.length, options.maxColumns ?? 120);
+  const f = frame(options.width ?? 720, layers.length * rowHeight + 78, { left: 74, right: 100, bottom: 58 });
+  const stepCount = Math.max(options.stepCount ?? 0, steps.length);
+  const groups = groupSteps(stepCount, options.maxColumns ?? 120);
   const extent = options.extent ?? layerNormExtent([options.data]);
   const [logMin, logMax] = [Math.log10(extent[0]), Math.log10(extent[1])];
   const toT = (v: number): number => (logMax > logMin ? (Math.log10(v) - logMin) / (logMax - logMin) : 0.5);
@@ -32,7 +35,9 @@ export function heatMap(options: HeatMapOptions): string {
   const cells: string[] = [];
   layers.forEach((layer, row) => {
     const y = f.bottom - (row + 1) * rowHeight;
-    groups.forEach(([start, end], column) => {
+    groups.forEach(([start, groupEnd], column) => {
+      const end = Math.min(groupEnd, steps.length);
+      if (start >= end) return; // the run had stopped
       const value = groupMax(norms[row] ?? [], start, end);
       const fill = Number.isFinite(value) ? rampColor(toT(Math.max(value, extent[0]))) : NON_FINITE_COLOR;
       const stepLabel = start === end - 1 ? `step ${steps[start]}` : `steps ${steps[start]}–${steps[end - 1]}`;
@@ -48,19 +53,31 @@ export function heatMap(options: HeatMapOptions): string {
     el('title', {}, escapeXml(options.title)),
     el('g', { class: 'cells' }, ...cells),
     rowLabels(layers, f.left, f.bottom, rowHeight),
-    stepAxis(steps, f.left, f.right, f.bottom),
+    stepAxis(stepCount, f.left, f.right, f.bottom),
     colorBar(f.right + 18, f.top, f.bottom, extent),
   );
 }
 
-/** The smallest and largest positive finite norm over several maps, for a shared colour scale. */
+/**
+ * The colour range of several maps, shared so they can be compared: from the 2nd to the 98th
+ * percentile of their positive finite norms. A few exploding steps would otherwise take the whole
+ * ramp and leave every other cell the same dark colour; cells beyond the range take its end colour.
+ * @example
+ * layerNormExtent([none.layerNorms, clipped.layerNorms]); // [0.31, 14.8]
+ */
 export function layerNormExtent(maps: readonly LayerNorms[]): [number, number] {
-  const extent = extentOf(maps.flatMap((m) => m.norms.flatMap((row) => [...row])), true);
-  if (extent === null) return [1e-3, 1];
-  return extent[1] > extent[0] ? extent : [extent[0] / 10, extent[0] * 10];
+  const values = maps.flatMap((m) => m.norms.flatMap((row) => row.filter((v) => Number.isFinite(v) && v > 0))).sort((a, b) => a - b);
+  if (values.length === 0) return [1e-3, 1];
+  const at = (q: number): number => values[Math.min(values.length - 1, Math.floor(q * (values.length - 1)))]!;
+  const [lo, hi] = [at(0.02), at(0.98)];
+  return hi > lo ? [lo, hi] : [lo / 10, lo * 10];
 }
 
-/** Splits `count` steps into at most `maxGroups` consecutive `[start, end)` ranges of equal size. */
+/**
+ * Splits `count` steps into at most `maxGroups` consecutive `[start, end)` ranges of equal size.
+ * @example
+ * groupSteps(10, 4); // [[0, 3], [3, 6], [6, 9], [9, 10]]
+ */
 export function groupSteps(count: number, maxGroups: number): Array<[number, number]> {
   const size = Math.max(1, Math.ceil(count / maxGroups));
   const groups: Array<[number, number]> = [];
@@ -88,10 +105,11 @@ function rowLabels(layers: readonly string[], left: number, bottom: number, rowH
   return el('g', { class: 'row-labels' }, ...labels);
 }
 
-function stepAxis(steps: readonly number[], left: number, right: number, bottom: number): string {
-  const x = linearScale([steps[0] ?? 0, steps[steps.length - 1] ?? 1], [left, right], 8);
-  const ticks = x.ticks.filter((t) => t >= (steps[0] ?? 0) && t <= (steps[steps.length - 1] ?? 0));
-  const marks = ticks.map((t) => text(formatNumber(t), { class: 'tick', x: x.at(t), y: bottom + 16, 'text-anchor': 'middle' }));
+function stepAxis(stepCount: number, left: number, right: number, bottom: number): string {
+  // why: cells divide [0, stepCount) exactly, so ticks use that interval, not the scale's rounded-out domain.
+  const ticks = linearScale([0, stepCount], [left, right], 8).ticks.filter((t) => t <= stepCount);
+  const at = (t: number): number => left + (t / Math.max(1, stepCount)) * (right - left);
+  const marks = ticks.map((t) => text(formatNumber(t), { class: 'tick', x: at(t), y: bottom + 16, 'text-anchor': 'middle' }));
   marks.push(text('step', { class: 'axis-title', x: (left + right) / 2, y: bottom + 34, 'text-anchor': 'middle' }));
   return el('g', { class: 'step-axis' }, ...marks);
 }
@@ -102,7 +120,7 @@ function colorBar(x: number, top: number, bottom: number, extent: readonly [numb
   const id = `ramp-${Math.round(x)}-${Math.round(bottom)}`;
   const height = Math.max(20, bottom - top - 22);
   const labels = [extent[1], Math.sqrt(extent[0] * extent[1]), extent[0]].map((v, i) =>
-    text(formatNumber(v), { class: 'tick', x: x + 16, y: top + 4 + (i * height) / 2, 'text-anchor': 'start' }),
+    text(`${i === 0 ? '≥ ' : i === 2 ? '≤ ' : ''}${formatNumber(v)}`, { class: 'tick', x: x + 16, y: top + 4 + (i * height) / 2, 'text-anchor': 'start' }),
   );
   return el(
     'g',

@@ -23,7 +23,7 @@ export function buildReport(study: StudyResult): string {
     section('Summary', 'Every run trains the same network from the same seed on the same batches; only the guard differs.', summaryTable(study.runs)),
     section('Loss', 'Mini-batch training loss per step (log scale). A ✕ marks the first NaN/Inf of a run; its line stops there.', lossChart(study.runs)),
     section('Gradient norm', 'Global 2-norm of all parameter gradients before clipping (log scale): the quantity the clipping guards act on.', gradNormChart(study.runs)),
-    heatMapSection(study.runs),
+    heatMapSection(study.runs, study.config.steps),
     amplificationSection(study.runs),
     section('Events', 'Guard actions and incidents per run. Hover a mark for details.', timeline({
       id: 'chart-events', title: 'Event timeline', rows: study.runs.map((run) => ({ name: run.name, events: run.events })),
@@ -67,12 +67,12 @@ function header(study: StudyResult): string {
 }
 
 /** "step 60 (inputs × 10), step 100 (inputs × 30)" */
-export function corruptionDescription(c: StudyConfig): string {
+function corruptionDescription(c: StudyConfig): string {
   return (c.corruptBatches ?? []).map((b) => `step ${b.step} (inputs × ${b.scale})`).join(', ');
 }
 
 /** "12 Linear layers of width 64, ReLU, init 2.2 × He" */
-export function networkDescription(c: StudyConfig): string {
+function networkDescription(c: StudyConfig): string {
   return `${c.depth} Linear layers of width ${c.width}, ${c.activation}, init ${c.initGain} × He`;
 }
 
@@ -111,20 +111,20 @@ function gradNormChart(runs: readonly RunResult[]): string {
   });
 }
 
-/** The unguarded run and the first guarded run that kept per-layer norms. */
-export function heatMapRuns(runs: readonly RunResult[]): RunResult[] {
+/** The unguarded run and one guarded run that kept per-layer norms: the global-norm clip when present, the most common guard. */
+function heatMapRuns(runs: readonly RunResult[]): RunResult[] {
   const withNorms = runs.filter((run) => run.layerNorms !== undefined);
   const unguarded = withNorms.find((run) => run.id === 'none');
-  const guarded = withNorms.find((run) => run.id !== 'none');
+  const guarded = withNorms.find((run) => run.id === 'global-norm') ?? withNorms.find((run) => run.id !== 'none');
   return [unguarded, guarded].filter((run): run is RunResult => run !== undefined);
 }
 
-function heatMapSection(runs: readonly RunResult[]): string {
+function heatMapSection(runs: readonly RunResult[], stepCount: number): string {
   const shown = heatMapRuns(runs);
   if (shown.length === 0) return '';
   const extent = layerNormExtent(shown.map((run) => run.layerNorms!));
   const maps = shown.map((run) =>
-    `<div><p class="caption"><b>${escapeXml(run.name)}</b></p>${heatMap({ id: `chart-heat-${run.id}`, title: `Per-layer gradient norm: ${run.name}`, data: run.layerNorms!, extent })}</div>`,
+    `<div><p class="caption"><b>${escapeXml(run.name)}</b></p>${heatMap({ id: `chart-heat-${run.id}`, title: `Per-layer gradient norm: ${run.name}`, data: run.layerNorms!, extent, stepCount })}</div>`,
   );
   return section(
     'Gradient norm per layer',
@@ -134,7 +134,7 @@ function heatMapSection(runs: readonly RunResult[]): string {
 }
 
 function amplificationSection(runs: readonly RunResult[]): string {
-  const shown = runs.filter((run) => run.amplification !== undefined && run.amplification.length > 0);
+  const shown = heatMapRuns(runs).filter((run) => run.amplification !== undefined && run.amplification.length > 0);
   const first = shown[0];
   if (first === undefined) return '';
   const categories = first.amplification!.map((a) => a.module);
@@ -145,7 +145,7 @@ function amplificationSection(runs: readonly RunResult[]): string {
   }));
   return section(
     'Gradient amplification per layer',
-    'Norm of the gradient a layer passes down ÷ norm of the gradient it receives, at the first step. Above 1 the layer multiplies the gradient; over depth these factors multiply: the chain rule that makes gradients explode.',
+    'For each block (a Linear layer and the ReLU after it): norm of the gradient it passes down ÷ norm of the gradient it receives, geometric mean over the run’s finite steps. Above 1 the block multiplies the gradient; over depth these factors multiply (the chain rule), which is how gradients explode. The first block is left out: its input is the data, which needs no gradient.',
     barChart({ id: 'chart-amplification', title: 'Gradient amplification per layer', categories, groups, xLabel: 'module', yLabel: 'amplification (log)', log: true, baseline: 1 }),
   );
 }

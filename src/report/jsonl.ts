@@ -1,7 +1,7 @@
 import type { StudyResult } from './model.js';
 
 /** A number for JSON: finite numbers as they are, NaN and ±Infinity as the strings 'NaN', 'Infinity', '-Infinity'. */
-export function jsonNumber(value: number): number | string {
+function jsonNumber(value: number): number | string {
   return Number.isFinite(value) ? value : String(value);
 }
 

@@ -76,7 +76,11 @@ function nonFiniteCross(series: LineSeries, x: Scale, f: Frame): string {
   );
 }
 
-/** Legend rows under the plot: a swatch and the series name, four to a row. */
+/**
+ * Legend rows under the plot: a swatch and the series name, four to a row.
+ * @example
+ * legend([{ name: 'none', color: '#d55e00' }], frame(720, 300));
+ */
 export function legend(series: ReadonlyArray<{ name: string; color: string }>, f: Frame): string {
   const columnWidth = (f.right - f.left) / 4;
   const items = series.map((s, i) => {

@@ -58,7 +58,11 @@ export function logScale(extent: readonly [number, number], range: readonly [num
   return { kind: 'log', at, ticks, domain: [10 ** loExp, 10 ** hiExp] };
 }
 
-/** The smallest of 1, 2, 5 × 10ᵏ that is at least `rough`. */
+/**
+ * The smallest of 1, 2, 5 × 10ᵏ that is at least `rough`.
+ * @example
+ * niceStep(17); // 20
+ */
 export function niceStep(rough: number): number {
   if (!(rough > 0) || !Number.isFinite(rough)) return 1;
   const power = 10 ** Math.floor(Math.log10(rough));
@@ -74,7 +78,11 @@ function roundTo(value: number, step: number): number {
   return Number(value.toFixed(Math.min(decimals, 20)));
 }
 
-/** The finite extent of `values` (positive values only when `positive`), or null when there is none. */
+/**
+ * The finite extent of `values` (positive values only when `positive`), or null when there is none.
+ * @example
+ * extentOf([3, NaN, -1, 7], true); // [3, 7]
+ */
 export function extentOf(values: Iterable<number>, positive = false): [number, number] | null {
   let min = Infinity;
   let max = -Infinity;

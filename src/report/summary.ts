@@ -40,7 +40,11 @@ export function formatSeconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** The table as rows of cells, header first. */
+/**
+ * The table as rows of cells, header first.
+ * @example
+ * summaryRows(result.runs)[0]; // ['guard', 'final loss', 'test acc', …]
+ */
 export function summaryRows(runs: readonly RunResult[]): string[][] {
   return [SUMMARY_COLUMNS.map((c) => c.header), ...runs.map((run) => SUMMARY_COLUMNS.map((c) => c.cell(run)))];
 }

@@ -8,7 +8,11 @@ import { formatNumber, type Scale } from './scale.js';
 /** Attribute values; `undefined` leaves the attribute out. */
 export type Attrs = Record<string, string | number | undefined>;
 
-/** Escapes text for use in XML/HTML content and attribute values. */
+/**
+ * Escapes text for use in XML/HTML content and attribute values.
+ * @example
+ * escapeXml('a < b'); // 'a &lt; b'
+ */
 export function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
@@ -27,12 +31,20 @@ export function el(tag: string, attrs: Attrs = {}, ...children: string[]): strin
   return children.length === 0 ? `${open}/>` : `${open}>${children.join('')}</${tag}>`;
 }
 
-/** A text element with escaped content. */
+/**
+ * A text element with escaped content.
+ * @example
+ * text('loss', { x: 10, y: 20 }); // '<text x="10" y="20">loss</text>'
+ */
 export function text(content: string, attrs: Attrs = {}): string {
   return el('text', attrs, escapeXml(content));
 }
 
-/** Pixel coordinates with two decimals at most, no trailing zeros. */
+/**
+ * Pixel coordinates with two decimals at most, no trailing zeros.
+ * @example
+ * px(3.14159); // '3.14'
+ */
 export function px(value: number): string {
   return String(Math.round(value * 100) / 100);
 }
@@ -67,7 +79,11 @@ export interface Frame {
   readonly bottom: number;
 }
 
-/** A frame of `width × height` with room for axis labels on the left and at the bottom. */
+/**
+ * A frame of `width × height` with room for axis labels on the left and at the bottom.
+ * @example
+ * frame(720, 300).left; // 62
+ */
 export function frame(width: number, height: number, margins: Partial<{ left: number; right: number; top: number; bottom: number }> = {}): Frame {
   const left = margins.left ?? 62;
   const right = width - (margins.right ?? 16);
@@ -76,7 +92,11 @@ export function frame(width: number, height: number, margins: Partial<{ left: nu
   return { width, height, left, right, top, bottom };
 }
 
-/** Grid lines, ticks, tick labels and axis titles of an x/y chart. */
+/**
+ * Grid lines, ticks, tick labels and axis titles of an x/y chart.
+ * @example
+ * axes(f, linearScale([0, 100], [f.left, f.right]), logScale([0.1, 10], [f.bottom, f.top]), { x: 'step', y: 'loss' });
+ */
 export function axes(f: Frame, x: Scale, y: Scale, labels: { x: string; y: string }): string {
   const parts: string[] = [];
   for (const tick of y.ticks) {
@@ -96,7 +116,11 @@ export function axes(f: Frame, x: Scale, y: Scale, labels: { x: string; y: strin
   return el('g', { class: 'axes' }, ...parts);
 }
 
-/** An `<svg>` root with a viewBox, scaled by CSS to its container's width. */
+/**
+ * An `<svg>` root with a viewBox, scaled by CSS to its container's width.
+ * @example
+ * svgRoot(frame(200, 100), { id: 'demo' }, el('circle', { cx: 50, cy: 50, r: 10 }));
+ */
 export function svgRoot(f: Frame, attrs: Attrs, ...children: string[]): string {
   return el(
     'svg',

@@ -20,7 +20,7 @@ export interface TimelineOptions {
 
 /** How each kind of event is drawn, and what the legend calls it. */
 const MARKS: Record<EventKind, { color: string; label: string }> = {
-  corrupt: { color: '#7a5195', label: 'corrupted batch' },
+  corrupt: { color: '#7a5195', label: 'corrupted' },
   clip: { color: '#56b4e9', label: 'clipped' },
   spike: { color: '#e69f00', label: 'spike' },
   skip: { color: '#999999', label: 'skipped' },

@@ -29,7 +29,11 @@ const DESCRIPTION = [
   'norm of the gradient that reached it, coloured by that norm. Renders SVG too when `dot` is installed.',
 ].join('\n');
 
-/** True when Graphviz's `dot` can be run. */
+/**
+ * True when Graphviz's `dot` can be run.
+ * @example
+ * if (hasGraphviz()) renderSvg(dot);
+ */
 export function hasGraphviz(): boolean {
   const probe = spawnSync('dot', ['-V'], { stdio: 'ignore' });
   return probe.error === undefined && probe.status === 0;

@@ -1,6 +1,6 @@
 import { buildReport } from '../../report/html.js';
 import { studyToJSONLines } from '../../report/jsonl.js';
-import { helpText, parseOptions, type OptionSpecs } from '../args.js';
+import { UsageError, helpText, parseOptions, type OptionSpecs } from '../args.js';
 import type { Command } from '../main.js';
 import { version } from '../main.js';
 import { checkOutputPath, writeFileAtomic } from '../files.js';
@@ -27,12 +27,27 @@ export const STUDY_OPTIONS = {
   'train-size': { kind: 'integer', valueName: 'N', description: 'training examples', min: 1, default: d.trainSize },
   'test-size': { kind: 'integer', valueName: 'N', description: 'test examples', min: 1, default: d.testSize },
   seed: { kind: 'integer', valueName: 'N', description: 'seed of the weights and the batch order', min: 0, default: d.seed },
-  clean: { kind: 'flag', description: `train on clean data only (by default the batches of ${describeCorruption()} are corrupted)` },
+  corrupt: {
+    kind: 'list', valueName: 'STEP:SCALE', description: "corrupt the batch of STEP by multiplying its inputs by SCALE, comma-separated; 'none' for clean data",
+    default: (d.corruptBatches ?? []).map((b) => `${b.step}:${b.scale}`),
+  },
 } as const satisfies OptionSpecs;
 
-/** "steps 60 (×10), 100 (×30), 180 (×300)" */
-function describeCorruption(): string {
-  return `steps ${(d.corruptBatches ?? []).map((b) => `${b.step} (×${b.scale})`).join(', ')}`;
+/**
+ * `['100:30']` → `[{ step: 100, scale: 30 }]`; `['none']` → `[]`.
+ * @example
+ * parseCorruption(['60:10', '100:30']); // [{ step: 60, scale: 10 }, { step: 100, scale: 30 }]
+ */
+export function parseCorruption(items: readonly string[]): Array<{ step: number; scale: number }> {
+  if (items.length === 1 && items[0] === 'none') return [];
+  return items.map((item) => {
+    const match = /^(\d+):([0-9.eE+-]+)$/.exec(item);
+    const scale = match === null ? Number.NaN : Number(match[2]);
+    if (match === null || !Number.isFinite(scale)) {
+      throw new UsageError('gradguard study', `--corrupt takes STEP:SCALE pairs such as 100:30 (or 'none'), got '${item}'`);
+    }
+    return { step: Number(match[1]), scale };
+  });
 }
 
 const USAGE = 'gradguard study [options]';
@@ -51,14 +66,15 @@ export const study: Command = async ({ argv, stdout, stderr, cwd }) => {
   }
   const outPath = await checkOutputPath('gradguard study', '--out', options.out, cwd);
   const jsonPath = options.json === undefined ? undefined : await checkOutputPath('gradguard study', '--json', options.json, cwd);
+  const corruptBatches = parseCorruption(options.corrupt);
   const plan: StudyPlan = {
     dataset: options.dataset === 'spirals' ? 'spirals' : 'mnist', trainSize: options['train-size'], testSize: options['test-size'],
     depth: options.depth, width: options.width, activation: 'relu', initGain: options['init-gain'], optimizer: 'sgd',
     lr: options.lr, steps: options.steps, batchSize: options.batch, seed: options.seed, settings: selectSettings(options.guards ?? []),
-    ...(options.clean === true || d.corruptBatches === undefined ? {} : { corruptBatches: d.corruptBatches }),
+    corruptBatches,
   };
   const view = progressView(stdout, { color: process.env.NO_COLOR === undefined });
-  const corrupted = plan.corruptBatches === undefined ? '' : `; corrupted batches at ${describeCorruption()}`;
+  const corrupted = corruptBatches.length === 0 ? '' : `; corrupted batches at steps ${corruptBatches.map((b) => `${b.step} (×${b.scale})`).join(', ')}`;
   stdout.write(`gradguard study: ${plan.settings.length} runs of ${plan.steps} steps, ${plan.depth}-layer ReLU MLP, init ${plan.initGain} × He, SGD lr ${plan.lr}${corrupted}\n\n`);
   const result = await runStudy(plan, {
     runStarted: (setting, total) => view.start(setting.name, total),

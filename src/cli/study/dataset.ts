@@ -1,4 +1,5 @@
 import type { Dataset } from '../../data/loader.js';
+import { GradguardError } from '../../errors.js';
 import { loadMnist as loadMnistSplit, type SplitSet } from '../../data/real.js';
 import { spirals } from '../../data/synthetic.js';
 import { Generator } from '../../tensor/rng.js';
@@ -29,7 +30,11 @@ function flat(set: Dataset): { x: Float32Array; y: Int32Array } {
   return { x: Float32Array.from(set.x.data), y: Int32Array.from(set.y.data) };
 }
 
-/** Three-class spirals in 2-D (train and test drawn with different seeds). */
+/**
+ * Three-class spirals in 2-D (train and test drawn with different seeds).
+ * @example
+ * spiralData({ train: 300, test: 150 }, 7).classes; // 3
+ */
 export function spiralData(sizes: DataSizes, seed: number, note?: string): StudyData {
   const classes = 3;
   const train = flat(spirals({ samplesPerClass: Math.ceil(sizes.train / classes), classes, generator: new Generator(seed) }));
@@ -41,6 +46,8 @@ export function spiralData(sizes: DataSizes, seed: number, note?: string): Study
 /**
  * The data for `name`: MNIST digits (a fixed subset, from the `mnist` package) or spirals.
  * When MNIST is asked for but its package is missing, spirals are used and `note` says so.
+ * @example
+ * const data = await loadStudyData('mnist', { train: 3000, test: 1000 }, 7); // data.features === 784
  */
 export async function loadStudyData(name: DatasetName, sizes: DataSizes, seed: number): Promise<StudyData> {
   if (name === 'spirals') return spiralData(sizes, seed);
@@ -55,7 +62,9 @@ async function loadMnist(sizes: DataSizes, seed: number): Promise<StudyData | Er
   try {
     split = await loadMnistSplit();
   } catch (error) {
-    return error instanceof Error ? error : new Error(String(error));
+    // why: only a missing package means "use spirals"; any other failure is a real error.
+    if (error instanceof GradguardError && error.op === 'loadMnist') return error;
+    throw error;
   }
   const generator = new Generator(seed);
   const train = subset(flat(split.train), 784, sizes.train, generator);
@@ -73,6 +82,8 @@ function subset(set: { x: Float32Array; y: Int32Array }, features: number, size:
 /**
  * The row indices of each step's mini-batch: epochs of a seeded shuffle of the training set,
  * the same for every run, so runs differ only by their guard.
+ * @example
+ * batchPlan(100, 32, 5, 7).map((rows) => rows.length); // [32, 32, 32, 32, 32] (a new shuffle every 3 steps)
  */
 export function batchPlan(trainSize: number, batchSize: number, steps: number, seed: number): Int32Array[] {
   const generator = new Generator(seed + 1);

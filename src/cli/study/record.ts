@@ -16,14 +16,22 @@ function clipActions(report: BackwardReport): GuardAction[] {
   return report.actions.filter((action) => CLIP_KINDS.has(action.kind));
 }
 
-/** Where the first non-finite value was born, in words: "forward op 'linear' in module 14". */
+/**
+ * Where the first non-finite value was born, in words: "forward op 'linear' in module 14".
+ * @example
+ * describeNonFinite({ op: 'linear', phase: 'forward', module: '10' }); // "first NaN/Inf: forward op 'linear' in module 10"
+ */
 export function describeNonFinite(info: NonFiniteInfo | null): string {
   if (info === null) return 'first NaN/Inf (origin not located)';
   const where = info.module === undefined || info.module === '' ? '' : ` in module ${info.module}`;
   return `first NaN/Inf: ${info.phase} op '${info.op}'${where}`;
 }
 
-/** The events of a run: clips, spikes, skips, rollbacks and the first non-finite value. */
+/**
+ * The events of a run: clips, spikes, skips, rollbacks and the first non-finite value.
+ * @example
+ * eventsOf(steps, reports, monitor.history(), monitor.firstNonFinite()).filter((e) => e.kind === 'nonfinite');
+ */
 export function eventsOf(
   steps: readonly StepRecord[], reports: readonly BackwardReport[], history: readonly MonitorRecord[],
   firstNonFinite: (NonFiniteInfo & { step: number }) | null,
@@ -58,7 +66,11 @@ function nonFiniteWhere(info: NonFiniteInfo | null): { op?: string; module?: str
   return info.module === undefined ? { op: info.op } : { op: info.op, module: info.module };
 }
 
-/** The summary table's figures for one run. */
+/**
+ * The summary table's figures for one run.
+ * @example
+ * describeRun(steps, events, 0.91, 1800).firstNonFiniteStep; // null for a run that stayed finite
+ */
 export function describeRun(steps: readonly StepRecord[], events: readonly RunEvent[], testAccuracy: number, wallTimeMs: number): RunSummary {
   const first = events.find((e) => e.kind === 'nonfinite');
   let peak = 0;
@@ -81,7 +93,11 @@ function parameterModules(record: MonitorRecord): string[] {
   return record.order.filter((module) => owners.has(module));
 }
 
-/** Per-layer gradient norms over the run, for the heat map. */
+/**
+ * Per-layer gradient norms over the run, for the heat map.
+ * @example
+ * layerNormsOf(monitor.history())?.layers; // ['0', '2', '4', …]: the Linear layers
+ */
 export function layerNormsOf(history: readonly MonitorRecord[]): LayerNorms | undefined {
   const first = history.find((record) => record.order.length > 0);
   if (first === undefined) return undefined;
@@ -97,6 +113,8 @@ export function layerNormsOf(history: readonly MonitorRecord[]): LayerNorms | un
  * Amplification per block (a Linear and the activation after it): the geometric mean over the
  * steps where it was measurable and finite. Blocks never measurable (the first, whose input is
  * the data) are left out.
+ * @example
+ * amplificationOf(monitor.history()); // [{ module: '2+3', value: 1.21 }, …]
  */
 export function amplificationOf(history: readonly MonitorRecord[]): Array<{ module: string; value: number }> {
   const sums = new Map<string, { logSum: number; count: number }>();

@@ -1,4 +1,5 @@
-import type { BackwardReport } from '../../autograd/hooks.js';
+import type { BackwardReport, Guard } from '../../autograd/hooks.js';
+import { NonFiniteError } from '../../errors.js';
 import { noGrad } from '../../autograd/graph.js';
 import { Tensor } from '../../autograd/tensor.js';
 import * as guards from '../../guards/index.js';
@@ -26,7 +27,11 @@ export interface RunOutput {
   readonly diagnosis: guards.Diagnosis;
 }
 
-/** The model every run trains: a deep MLP, He-normal init scaled by `initGain`. */
+/**
+ * The model every run trains: a deep MLP, He-normal init scaled by `initGain`.
+ * @example
+ * buildModel({ ...config, depth: 3, width: 8, initGain: 1 }, { features: 2, classes: 3 }); // Linear(2,8) ReLU Linear(8,8) ReLU Linear(8,3)
+ */
 export function buildModel(config: StudyConfig, data: Pick<StudyData, 'features' | 'classes'>): nn.Sequential {
   const hidden = Array.from({ length: config.depth - 1 }, () => config.width);
   return nn.mlp([data.features, ...hidden, data.classes], {
@@ -38,48 +43,50 @@ function buildOptimizer(config: StudyConfig, model: nn.Module): SGD | Adam {
   return config.optimizer === 'adam' ? new Adam(model.parameters(), { lr: config.lr }) : new SGD(model.parameters(), { lr: config.lr, momentum: config.optimizer === 'sgd-momentum' ? 0.9 : 0 });
 }
 
-/**
- * Trains one configuration, step by step: forward, loss, `backward({ guards })`, then the update
- * (or the rollback policy's decision). A run whose weights become NaN/±Inf is stopped: every
- * later step would be NaN too.
- */
-export function trainRun(input: RunInput, onStep: (tick: ProgressTick) => void = () => {}): RunOutput {
-  const { setting, config, data } = input;
+/** What one run keeps while it trains. */
+interface RunState {
+  readonly model: nn.Sequential;
+  readonly optimizer: SGD | Adam;
+  readonly monitor: guards.Monitor;
+  readonly policy: guards.Rollback<unknown> | null;
+  readonly guards: readonly Guard[];
+}
+
+function setUp(setting: GuardSetting, config: StudyConfig, data: StudyData): RunState {
   manualSeed(config.seed);
   const model = buildModel(config, data);
   const optimizer = buildOptimizer(config, model);
   const monitor = guards.monitor({ history: Math.max(1, config.steps), trackUpdates: false });
-  const policy = setting.rollbackEvery === undefined ? null : guards.rollback(optimizer, { every: setting.rollbackEvery, monitor, spikeDetector: guards.spikeDetection() });
-  const runGuards = [monitor, ...setting.guards()];
+  const policy = setting.rollbackEvery === undefined
+    ? null
+    : guards.rollback<unknown>(optimizer, { every: setting.rollbackEvery, monitor, spikeDetector: guards.spikeDetection() });
+  return { model, optimizer, monitor, policy, guards: [monitor, ...setting.guards()] };
+}
+
+/**
+ * Trains one configuration, step by step: forward, loss, `backward({ guards })`, then the update
+ * (or the rollback policy's decision). A run whose weights become NaN/±Inf is stopped: every
+ * later step would be NaN too.
+ * @example
+ * const { result, diagnosis } = trainRun({ setting: STUDY_SETTINGS[2], config, data, batches });
+ * result.summary.finalLoss; diagnosis.verdict; // 'healthy' | 'exploding' | 'vanishing'
+ */
+export function trainRun(input: RunInput, onStep: (tick: ProgressTick) => void = () => {}): RunOutput {
+  const { setting, config, data } = input;
+  const state = setUp(setting, config, data);
   const steps: StepRecord[] = [];
   const reports: BackwardReport[] = [];
   const started = performance.now();
   for (let step = 0; step < config.steps; step++) {
-    const rows = input.batches[step % input.batches.length]!;
-    setLearningRate(optimizer, config, step);
-    optimizer.zeroGrad();
-    const scale = corruption(config, step);
-    const x = batchOf(data.trainX, data.features, rows, scale);
-    const loss = nn.crossEntropy(model.forward(x), batchLabels(data.trainY, rows));
-    const lossValue = loss.item();
-    const report = loss.backward({ guards: runGuards });
-    let rolledBack = false;
-    let applied = !report.skipped;
-    if (policy !== null) {
-      // why: each step has its own batch, so the offending batch is never retried: the run moves on to the next one.
-      const outcome = policy.step(report, { loss: lossValue, batch: step });
-      rolledBack = outcome.rolledBack;
-      applied = outcome.applied;
-    } else if (applied) optimizer.step();
-    const record = { step, loss: lossValue, gradNorm: report.totalNorm, clipScale: report.clipScale, skipped: !applied && !rolledBack, rolledBack };
-    steps.push(scale === 1 ? record : { ...record, corruption: scale });
+    const { record, report, stop } = trainStep(state, input, step);
+    steps.push(record);
     reports.push(report);
-    onStep({ step, loss: lossValue, gradNorm: report.totalNorm });
-    if (!parametersFinite(model)) break;
+    onStep({ step, loss: record.loss, gradNorm: record.gradNorm });
+    if (stop || !parametersFinite(state.model)) break;
   }
   const wallTimeMs = performance.now() - started;
-  const history = monitor.history();
-  const events: RunEvent[] = eventsOf(steps, reports, history, monitor.firstNonFinite());
+  const history = state.monitor.history();
+  const events: RunEvent[] = eventsOf(steps, reports, history, state.monitor.firstNonFinite());
   const layerNorms = layerNormsOf(history);
   const result: RunResult = {
     ...(layerNorms === undefined ? {} : { layerNorms }),
@@ -88,10 +95,42 @@ export function trainRun(input: RunInput, onStep: (tick: ProgressTick) => void =
     setting: setting.setting,
     steps,
     events,
-    summary: describeRun(steps, events, accuracy(model, data), wallTimeMs),
+    summary: describeRun(steps, events, accuracy(state.model, data), wallTimeMs),
     amplification: amplificationOf(history),
   };
-  return { result, diagnosis: guards.diagnose(monitor, { model, learningRate: config.lr }) };
+  return { result, diagnosis: guards.diagnose(state.monitor, { model: state.model, learningRate: config.lr }) };
+}
+
+/** One step: the batch (corrupted when the plan says so), forward, loss, backward with the guards, update. */
+function trainStep(state: RunState, input: RunInput, step: number): { record: StepRecord; report: BackwardReport; stop: boolean } {
+  const { config, data } = input;
+  const rows = input.batches[step % input.batches.length]!;
+  setLearningRate(state.optimizer, config, step);
+  state.optimizer.zeroGrad();
+  const scale = corruption(config, step);
+  const x = batchOf(data.trainX, data.features, rows, scale);
+  const loss = nn.crossEntropy(state.model.forward(x), batchLabels(data.trainY, rows));
+  const lossValue = loss.item();
+  const report = loss.backward({ guards: state.guards });
+  const { applied, rolledBack, stop } = update(state, report, lossValue, step);
+  const record: StepRecord = { step, loss: lossValue, gradNorm: report.totalNorm, clipScale: report.clipScale, skipped: !applied && !rolledBack, rolledBack };
+  return { record: scale === 1 ? record : { ...record, corruption: scale }, report, stop };
+}
+
+/** Applies the update, or lets the rollback policy decide; `stop` when the policy gave up. */
+function update(state: RunState, report: BackwardReport, loss: number, step: number): { applied: boolean; rolledBack: boolean; stop: boolean } {
+  if (state.policy === null) {
+    if (!report.skipped) state.optimizer.step();
+    return { applied: !report.skipped, rolledBack: false, stop: false };
+  }
+  try {
+    // why: each step has its own batch, so the offending batch is never retried: the run moves on to the next one.
+    const outcome = state.policy.step(report, { loss, batch: step });
+    return { applied: outcome.applied, rolledBack: outcome.rolledBack, stop: false };
+  } catch (error) {
+    if (!(error instanceof NonFiniteError)) throw error;
+    return { applied: false, rolledBack: false, stop: true }; // too many rollbacks in a row: the policy gave up
+  }
 }
 
 /** The rows of `x` named by `rows`, times `scale`, as a `[rows, features]` tensor. */
@@ -125,7 +164,11 @@ function parametersFinite(model: nn.Module): boolean {
   return true;
 }
 
-/** Test accuracy; NaN when the network's outputs are not all finite (its answer would be meaningless). */
+/**
+ * Test accuracy; NaN when the network's outputs are not all finite (its answer would be meaningless).
+ * @example
+ * accuracy(model, data); // 0.87, or NaN when an output is NaN/Inf
+ */
 export function accuracy(model: nn.Module, data: StudyData): number {
   const count = data.testY.length;
   if (count === 0) return Number.NaN;

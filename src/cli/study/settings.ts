@@ -50,7 +50,11 @@ export const STUDY_SETTINGS: readonly GuardSetting[] = [
 /** The ids a user may name, in order. */
 export const SETTING_IDS: readonly string[] = STUDY_SETTINGS.map((s) => s.id);
 
-/** The settings named by `ids` (all of them when `ids` is empty), in the study's order. */
+/**
+ * The settings named by `ids` (all of them when `ids` is empty), in the study's order.
+ * @example
+ * selectSettings(['agc', 'none']).map((s) => s.id); // ['none', 'agc'] (the study's order)
+ */
 export function selectSettings(ids: readonly string[]): GuardSetting[] {
   return ids.length === 0 ? [...STUDY_SETTINGS] : STUDY_SETTINGS.filter((s) => ids.includes(s.id));
 }
@@ -60,7 +64,11 @@ export const TRAIN_GUARD_IDS: readonly string[] = [...SETTING_IDS.filter((id) =>
 
 const NAN_TRAP: GuardSetting = { id: 'nan-trap', name: 'NaN trap', setting: "guards.nanTrap({ action: 'skip' })", guards: () => [guards.nanTrap({ action: 'skip' })] };
 
-/** One setting made of several (`['nan-trap', 'global-norm']`), guards in the order given. */
+/**
+ * One setting made of several (`['nan-trap', 'global-norm']`), guards in the order given.
+ * @example
+ * combineSettings(['nan-trap', 'global-norm']).guards().map((g) => g.name); // ['nanTrap', 'globalNormClip']
+ */
 export function combineSettings(ids: readonly string[]): GuardSetting {
   const parts = ids.map((id) => (id === 'nan-trap' ? NAN_TRAP : STUDY_SETTINGS.find((s) => s.id === id))).filter((s): s is GuardSetting => s !== undefined);
   if (parts.length === 0) return STUDY_SETTINGS[0]!;

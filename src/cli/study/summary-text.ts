@@ -4,7 +4,11 @@ import { SUMMARY_COLUMNS, summaryRows } from '../../report/summary.js';
 import { sparkline } from '../sparkline.js';
 import { textTable } from '../table.js';
 
-/** Wraps `text` at `width` columns, keeping its own line breaks. */
+/**
+ * Wraps `text` at `width` columns, keeping its own line breaks.
+ * @example
+ * wrap('a b c', 3); // 'a b\nc'
+ */
 export function wrap(text: string, width: number, indent = ''): string {
   return text.split('\n').map((paragraph) => {
     const lines: string[] = [];
@@ -30,6 +34,8 @@ function range(values: readonly number[]): string {
  * What the study prints at the end: the summary table, sparklines of the loss and the gradient
  * norm of every run (each on its own log scale, × where a value was NaN/Inf, blank after a run stopped),
  * and the diagnosis of the unguarded run in plain words.
+ * @example
+ * console.log(studySummary(result)); // table, sparklines, diagnosis
  */
 export function studySummary(study: StudyResult, options: { color?: boolean; sparkWidth?: number } = {}): string {
   const table = textTable(summaryRows(study.runs), SUMMARY_COLUMNS.map((c) => c.align));

@@ -49,6 +49,30 @@ function same(kernel: BinaryKernel, a: TypedArray, b: TypedArray, out: TypedArra
   }
 }
 
+/**
+ * out[r, j] = a[r, j] ⊕ b[j] for contiguous a and out: the bias-add shape ([M,N] ⊕ [N]), the
+ * most common broadcast in training. Its own loops, so no stride arithmetic per element.
+ */
+function rowBroadcast(kernel: BinaryKernel, a: TypedArray, b: TypedArray, out: TypedArray, rows: number, length: number): void {
+  for (let r = 0; r < rows; r++) {
+    const start = r * length;
+    switch (kernel) {
+      case 'add':
+        for (let j = 0; j < length; j++) out[start + j] = a[start + j]! + b[j]!;
+        break;
+      case 'sub':
+        for (let j = 0; j < length; j++) out[start + j] = a[start + j]! - b[j]!;
+        break;
+      case 'mul':
+        for (let j = 0; j < length; j++) out[start + j] = a[start + j]! * b[j]!;
+        break;
+      case 'div':
+        for (let j = 0; j < length; j++) out[start + j] = a[start + j]! / b[j]!;
+        break;
+    }
+  }
+}
+
 /** Strides of `shape` seen through a broadcast to an `ndim`-dimensional result: 0 where it repeats. */
 export function broadcastStrides(shape: Shape, ndim: number): number[] {
   const strides = new Array<number>(ndim).fill(0);
@@ -82,8 +106,7 @@ export function binary(
   const rows = n / rowLength;
   // why: b.length === rowLength alone would also match a column [M,1] when M equals the row length.
   if (a.length === n && b.length === rowLength && bShape[bShape.length - 1] === rowLength) {
-    for (let r = 0; r < rows; r++) row(kernel, a, r * rowLength, 1, b, 0, 1, out, r * rowLength, rowLength);
-    return;
+    return rowBroadcast(kernel, a, b, out, rows, rowLength);
   }
   const aStrides = broadcastStrides(aShape, ndim);
   const bStrides = broadcastStrides(bShape, ndim);

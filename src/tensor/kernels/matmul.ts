@@ -133,7 +133,8 @@ function macroKernel(out: TypedArray, N: number, ic: number, mc: number, jc: num
 
 /**
  * tile[r·NR + c] = Σ_k pa[k·MR + r]·pb[k·NR + c]: one 4×4 output tile held in 16 locals,
- * 8 loads for 16 multiply-adds per step of k.
+ * 8 loads for 16 multiply-adds per step of k. Unrolled by hand: a loop over the tile would keep
+ * it in memory instead of registers.
  */
 function microKernel(pa: Float64Array, aOffset: number, pb: Float64Array, bOffset: number, kc: number, dst: Float64Array): void {
   let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
@@ -145,15 +146,39 @@ function microKernel(pa: Float64Array, aOffset: number, pb: Float64Array, bOffse
   for (let k = 0; k < kc; k++, ia += MR, ib += NR) {
     const a0 = pa[ia]!, a1 = pa[ia + 1]!, a2 = pa[ia + 2]!, a3 = pa[ia + 3]!;
     const b0 = pb[ib]!, b1 = pb[ib + 1]!, b2 = pb[ib + 2]!, b3 = pb[ib + 3]!;
-    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+    c00 += a0 * b0;
+    c01 += a0 * b1;
+    c02 += a0 * b2;
+    c03 += a0 * b3;
+    c10 += a1 * b0;
+    c11 += a1 * b1;
+    c12 += a1 * b2;
+    c13 += a1 * b3;
+    c20 += a2 * b0;
+    c21 += a2 * b1;
+    c22 += a2 * b2;
+    c23 += a2 * b3;
+    c30 += a3 * b0;
+    c31 += a3 * b1;
+    c32 += a3 * b2;
+    c33 += a3 * b3;
   }
-  dst[0] = c00; dst[1] = c01; dst[2] = c02; dst[3] = c03;
-  dst[4] = c10; dst[5] = c11; dst[6] = c12; dst[7] = c13;
-  dst[8] = c20; dst[9] = c21; dst[10] = c22; dst[11] = c23;
-  dst[12] = c30; dst[13] = c31; dst[14] = c32; dst[15] = c33;
+  dst[0] = c00;
+  dst[1] = c01;
+  dst[2] = c02;
+  dst[3] = c03;
+  dst[4] = c10;
+  dst[5] = c11;
+  dst[6] = c12;
+  dst[7] = c13;
+  dst[8] = c20;
+  dst[9] = c21;
+  dst[10] = c22;
+  dst[11] = c23;
+  dst[12] = c30;
+  dst[13] = c31;
+  dst[14] = c32;
+  dst[15] = c33;
 }
 
 /** out[start + r·N + c] += tile[r·NR + c] for the rows × columns that exist (edge tiles are smaller). */

@@ -81,38 +81,56 @@ export function maxAxis(
 
 /**
  * max and first argmax of the contiguous row x[base .. base + length), written to out[at] and
- * argmax[at]. Four running maxima (independent chains) find the value; one scan finds the first
- * index holding it. `Σ v·0` is NaN exactly when the row holds NaN or ±Inf: such rows go through
- * the exact one-at-a-time loop, so NaN still wins and ties still go to the first index.
+ * argmax[at]. Four lanes (independent chains) each keep their maximum and the first index that
+ * reached it; the winner is the largest maximum, the earliest index among equal ones. `Σ v·0`
+ * is NaN exactly when the row holds NaN or ±Inf: such rows go through the exact one-at-a-time
+ * loop, so NaN still wins as in torch.max.
  */
 function maxRow(x: TypedArray, base: number, length: number, out: TypedArray, argmax: Int32Array, at: number): void {
-  let m0 = x[base]!;
-  let m1 = m0;
-  let m2 = m0;
-  let m3 = m0;
+  let m0 = x[base]!, m1 = m0, m2 = m0, m3 = m0;
+  let i0 = 0, i1 = 0, i2 = 0, i3 = 0;
   let z = 0;
-  const end = base + length;
-  let k = base;
-  const head = base + (length & 3);
+  let k = 0;
+  const head = length & 3;
   for (; k < head; k++) {
-    const v = x[k]!;
-    m0 = v > m0 ? v : m0;
+    const v = x[base + k]!;
+    if (v > m0) {
+      m0 = v;
+      i0 = k;
+    }
     z += v * 0;
   }
-  for (; k < end; k += 4) {
-    const v0 = x[k]!, v1 = x[k + 1]!, v2 = x[k + 2]!, v3 = x[k + 3]!;
-    m0 = v0 > m0 ? v0 : m0;
-    m1 = v1 > m1 ? v1 : m1;
-    m2 = v2 > m2 ? v2 : m2;
-    m3 = v3 > m3 ? v3 : m3;
-    z += v0 * 0 + v1 * 0 + v2 * 0 + v3 * 0;
+  for (; k < length; k += 4) {
+    const p = base + k;
+    const v0 = x[p]!, v1 = x[p + 1]!, v2 = x[p + 2]!, v3 = x[p + 3]!;
+    // why branches: after the first few elements a new maximum is rare, so they predict well.
+    if (v0 > m0) {
+      m0 = v0;
+      i0 = k;
+    }
+    if (v1 > m1) {
+      m1 = v1;
+      i1 = k + 1;
+    }
+    if (v2 > m2) {
+      m2 = v2;
+      i2 = k + 2;
+    }
+    if (v3 > m3) {
+      m3 = v3;
+      i3 = k + 3;
+    }
+    z += (v0 + v1 + v2 + v3) * 0; // a sum that overflows only sends the row to the exact loop
   }
   if (z !== 0) return maxStrided(x, base, length, 1, out, argmax, at);
   const best = Math.max(m0, m1, m2, m3);
-  let index = base;
-  while (x[index] !== best) index++;
+  let index = length;
+  if (m0 === best) index = i0;
+  if (m1 === best && i1 < index) index = i1;
+  if (m2 === best && i2 < index) index = i2;
+  if (m3 === best && i3 < index) index = i3;
   out[at] = best;
-  argmax[at] = index - base;
+  argmax[at] = index;
 }
 
 /** The exact reference loop: NaN wins, ties go to the first index. */
@@ -175,8 +193,9 @@ export function bufferStats(x: TypedArray): BufferStats {
   let i = n & 1;
   if (i === 1) {
     const v = x[0]!;
+    const a = Math.abs(v);
     squares0 = v * v;
-    max0 = Math.abs(v);
+    max0 = a > 0 ? a : 0; // NaN is counted, not a maximum (as in the loop below)
     poison = v * 0;
   }
   for (; i < n; i += 2) {
@@ -188,7 +207,7 @@ export function bufferStats(x: TypedArray): BufferStats {
     squares1 += v1 * v1;
     max0 = a0 > max0 ? a0 : max0;
     max1 = a1 > max1 ? a1 : max1;
-    poison += v0 * 0 + v1 * 0;
+    poison += (v0 + v1) * 0; // an overflowing sum only sends x to the exact count
   }
   const nonFiniteCount = poison === 0 ? 0 : countNonFinite(x);
   return { sumOfSquares: squares0 + squares1, maxAbs: max0 > max1 ? max0 : max1, nonFiniteCount };
@@ -204,11 +223,15 @@ function countNonFinite(x: TypedArray): number {
   return count;
 }
 
-/** True when every element is finite; stops at the first NaN or ±Inf. */
+/** True when every element is finite (no NaN, no ±Inf). */
 export function allFinite(x: TypedArray): boolean {
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    if (v - v !== 0) return false;
-  }
-  return true;
+  // why: (v0 + … + v3)·0 is 0 when all four are finite and NaN otherwise, so the common case
+  // costs one multiply-add per four elements and no branch; a sum that overflows (possible
+  // only for huge float64 values) falls through to the exact test.
+  let poison = 0;
+  const n = x.length;
+  let i = n & 3;
+  for (let k = 0; k < i; k++) poison += x[k]! * 0;
+  for (; i < n; i += 4) poison += (x[i]! + x[i + 1]! + x[i + 2]! + x[i + 3]!) * 0;
+  return poison === 0 || countNonFinite(x) === 0;
 }

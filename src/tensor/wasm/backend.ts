@@ -1,7 +1,7 @@
 import { ArgumentError } from '../../errors.js';
 import type { TypedArray } from '../dtype.js';
 import { binaryWasm, reluBackwardWasm, reluWasm, sumWasm } from './elementwise.js';
-import { matmulWasm } from './matmul.js';
+import { matmulMemoryFloats, matmulWasm } from './matmul.js';
 import { loadKernels, unavailableReason, type WasmKernels } from './runtime.js';
 
 /**
@@ -19,9 +19,17 @@ export type ActiveKernelBackend = 'ts' | 'wasm';
 
 /**
  * Below this many multiply-adds (M·K·N) the copies into and out of the kernel memory cost more
- * than SIMD saves, measured with bench/wasm-matmul.ts (see its header for the figures).
+ * than SIMD saves: `npx tsx bench/wasm-matmul.ts --cpu --crossover` shows TypeScript ahead up to
+ * 4×4×4 (64), the two about even from 6×6×6 to 8×8×8 (216–512), WebAssembly ahead from 1×64×10
+ * (640) on and 5× ahead at 16×16×16.
  */
 export const MATMUL_WASM_THRESHOLD = 512;
+
+/**
+ * The kernel memory never shrinks (WebAssembly memories cannot), so calls needing more than
+ * 1 GiB of it (for a matmul: operands, packed copies and result together) stay in TypeScript.
+ */
+const MAX_KERNEL_MEMORY_FLOATS = 2 ** 28;
 
 let choice: KernelBackendChoice = choiceFromEnvironment();
 
@@ -62,9 +70,12 @@ export function kernelBackend(): ActiveKernelBackend {
   return choice !== 'ts' && loadKernels() !== undefined ? 'wasm' : 'ts';
 }
 
-/** The kernels to use for `work` float32 multiply-adds, or undefined for TypeScript. */
-function kernelsFor(work: number, threshold: number): WasmKernels | undefined {
-  if (choice === 'ts') return undefined;
+/**
+ * The kernels to use for `work` (multiply-adds or elements) needing `memory` floats of kernel
+ * memory, or undefined to run TypeScript.
+ */
+function kernelsFor(work: number, threshold: number, memory: number): WasmKernels | undefined {
+  if (choice === 'ts' || memory > MAX_KERNEL_MEMORY_FLOATS) return undefined;
   if (choice === 'auto' && work < threshold) return undefined;
   return loadKernels();
 }
@@ -79,23 +90,26 @@ export function tryMatmulWasm(
   transA: boolean, transB: boolean, accumulate: boolean,
 ): boolean {
   if (!(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) return false;
-  const kernels = kernelsFor(M * K * N, MATMUL_WASM_THRESHOLD);
+  const kernels = kernelsFor(M * K * N, MATMUL_WASM_THRESHOLD, matmulMemoryFloats(M, K, N));
   if (kernels === undefined) return false;
   matmulWasm(kernels, a, b, out, M, K, N, transA, transB, accumulate);
   return true;
 }
 
 /**
- * Below this many elements an elementwise call stays in TypeScript: the fixed cost of a call into
- * WebAssembly and of the copies outweighs the SIMD loop (bench figures in the report of issue 7).
+ * Below these many elements an elementwise call or a sum stays in TypeScript: the fixed cost of a
+ * call into WebAssembly and of the copies outweighs the SIMD loop. Measured (process CPU time,
+ * Node 20, x64): add/relu/reluBackward break even near 256 elements and run 3–10× faster from
+ * 1024 on; the sum, whose TypeScript loop is already cheap, breaks even near 1024.
  */
 export const ELEMENTWISE_WASM_THRESHOLD = 256;
+export const SUM_WASM_THRESHOLD = 1024;
 
 /** out = a + b or a · b for same-length float32 arrays on WebAssembly; false to let TypeScript do it. */
 export function tryBinaryWasm(name: 'add' | 'mul', a: TypedArray, b: TypedArray, out: TypedArray): boolean {
   if (!(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) return false;
   if (a.length !== out.length || b.length !== out.length) return false;
-  const kernels = kernelsFor(out.length, ELEMENTWISE_WASM_THRESHOLD);
+  const kernels = kernelsFor(out.length, ELEMENTWISE_WASM_THRESHOLD, 3 * out.length);
   if (kernels === undefined) return false;
   binaryWasm(kernels, name, a, b, out);
   return true;
@@ -104,7 +118,7 @@ export function tryBinaryWasm(name: 'add' | 'mul', a: TypedArray, b: TypedArray,
 /** out = relu(x) on WebAssembly; false to let TypeScript do it. */
 export function tryReluWasm(x: TypedArray, out: TypedArray): boolean {
   if (!(x instanceof Float32Array && out instanceof Float32Array)) return false;
-  const kernels = kernelsFor(x.length, ELEMENTWISE_WASM_THRESHOLD);
+  const kernels = kernelsFor(x.length, ELEMENTWISE_WASM_THRESHOLD, 3 * x.length);
   if (kernels === undefined) return false;
   reluWasm(kernels, x, out);
   return true;
@@ -113,7 +127,7 @@ export function tryReluWasm(x: TypedArray, out: TypedArray): boolean {
 /** out = 0 where x ≤ 0, else gradOut, on WebAssembly; false to let TypeScript do it. */
 export function tryReluBackwardWasm(x: TypedArray, gradOut: TypedArray, out: TypedArray): boolean {
   if (!(x instanceof Float32Array && gradOut instanceof Float32Array && out instanceof Float32Array)) return false;
-  const kernels = kernelsFor(x.length, ELEMENTWISE_WASM_THRESHOLD);
+  const kernels = kernelsFor(x.length, ELEMENTWISE_WASM_THRESHOLD, 3 * x.length);
   if (kernels === undefined) return false;
   reluBackwardWasm(kernels, x, gradOut, out);
   return true;
@@ -122,6 +136,6 @@ export function tryReluBackwardWasm(x: TypedArray, gradOut: TypedArray, out: Typ
 /** Σx (float64 accumulation) on WebAssembly, or undefined to let TypeScript do it. */
 export function trySumWasm(x: TypedArray): number | undefined {
   if (!(x instanceof Float32Array)) return undefined;
-  const kernels = kernelsFor(x.length, ELEMENTWISE_WASM_THRESHOLD);
+  const kernels = kernelsFor(x.length, SUM_WASM_THRESHOLD, x.length);
   return kernels === undefined ? undefined : sumWasm(kernels, x);
 }

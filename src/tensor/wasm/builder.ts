@@ -20,7 +20,7 @@ export interface Label {
  * Writes one function body instruction by instruction. The method names follow the text format,
  * so kernel code reads like a `.wat` listing in stack-machine order:
  *
- *   f.get(x); f.load('v128.load'); f.get(y); f.load('v128.load'); f.op('f32x4.add')
+ *   f.get(x).memory('v128.load').get(y).memory('v128.load').op('f32x4.add')   // x[0..3] + y[0..3]
  *
  * Structured control flow takes callbacks, and branches name their target by label instead of
  * by a hand-counted relative depth.

@@ -2,13 +2,41 @@ import { TILE } from './matmul-kernel.js';
 import { packOperand, type OperandView } from './pack.js';
 import { kernel, memoryFloats, type WasmKernels } from './runtime.js';
 
+/** Float offsets of the areas of the kernel memory one matmul uses, and the total it needs. */
+interface Layout {
+  aStaging: number;
+  bStaging: number;
+  aPacked: number;
+  bPacked: number;
+  c: number;
+  end: number;
+}
+
+/** [A as given | B as given | packed A | packed B | C with rows padded to whole tiles]. */
+function layout(M: number, K: number, N: number): Layout {
+  const paddedM = Math.ceil(M / TILE.rows) * TILE.rows;
+  const paddedN = Math.ceil(N / TILE.columns) * TILE.columns;
+  const aStaging = 0;
+  const bStaging = aStaging + roundUp(M * K);
+  const aPacked = bStaging + roundUp(K * N);
+  const bPacked = aPacked + paddedM * K;
+  const c = bPacked + paddedN * K;
+  return { aStaging, bStaging, aPacked, bPacked, c, end: c + paddedM * paddedN };
+}
+
+/** How many floats of kernel memory a matmul of this size needs (the memory grows to it and stays). */
+export function matmulMemoryFloats(M: number, K: number, N: number): number {
+  return layout(M, K, N).end;
+}
+
 /**
  * out[M,N] = op(A)·op(B), or out += op(A)·op(B) with `accumulate`, on the WebAssembly SIMD
  * micro-kernel: the same contract as the TypeScript `matmul` kernel (float32 only).
  *
- * The kernel memory is laid out as [packed A | packed B | C] and reused from call to call:
- * 1. pack A into panels of TILE.rows rows and B into panels of TILE.columns columns (this is
- *    where the transpose flags are absorbed), zero-padded to whole tiles;
+ * The kernel memory (see `layout`) is reused from call to call:
+ * 1. copy A and B in, then pack A into panels of TILE.rows rows and B into panels of
+ *    TILE.columns columns (this is where the transpose flags are absorbed), zero-padded to
+ *    whole tiles;
  * 2. with `accumulate`, copy `out` into C so the kernel adds to it;
  * 3. run the kernel over every tile, then copy the M×N part of C back to `out`.
  */
@@ -27,19 +55,16 @@ export function matmulWasm(
   const rowPanels = Math.ceil(M / TILE.rows);
   const columnPanels = Math.ceil(N / TILE.columns);
   const paddedN = columnPanels * TILE.columns;
-  const aStaging = 0;
-  const bStaging = aStaging + roundUp(M * K);
-  const aPacked = bStaging + roundUp(K * N);
-  const bPacked = aPacked + rowPanels * TILE.rows * K;
-  const c = bPacked + columnPanels * TILE.columns * K;
-  const memory = memoryFloats(kernels, c + rowPanels * TILE.rows * paddedN);
+  const at = layout(M, K, N);
+  const memory = memoryFloats(kernels, at.end);
   const aView: OperandView = { source: a, lines: M, depth: K, lineStride: transA ? 1 : K, depthStride: transA ? M : 1 };
   const bView: OperandView = { source: b, lines: N, depth: K, lineStride: transB ? K : 1, depthStride: transB ? 1 : N };
-  packOperand(kernels, memory, aView, TILE.rows, aStaging, aPacked);
-  packOperand(kernels, memory, bView, TILE.columns, bStaging, bPacked);
-  if (accumulate) copyRows(out, 0, N, memory, c, paddedN, M, N);
-  kernel(kernels, 'gemm')(aPacked * 4, bPacked * 4, c * 4, rowPanels, columnPanels, K, paddedN * 4, accumulate ? 1 : 0);
-  copyRows(memory, c, paddedN, out, 0, N, M, N);
+  packOperand(kernels, memory, aView, TILE.rows, at.aStaging, at.aPacked);
+  packOperand(kernels, memory, bView, TILE.columns, at.bStaging, at.bPacked);
+  if (accumulate) copyRows(out, 0, N, memory, at.c, paddedN, M, N);
+  const gemm = kernel(kernels, 'gemm');
+  gemm(at.aPacked * 4, at.bPacked * 4, at.c * 4, rowPanels, columnPanels, K, paddedN * 4, accumulate ? 1 : 0);
+  copyRows(memory, at.c, paddedN, out, 0, N, M, N);
 }
 
 /** Rounds a float count up to whole v128 vectors, so every area starts 16-byte aligned. */

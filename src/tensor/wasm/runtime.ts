@@ -63,8 +63,8 @@ export function loadKernels(): WasmKernels | undefined {
     return state.kernels;
   } catch {
     state = { kind: 'compiling' };
-    WebAssembly.compile(bytes).then(
-      (module) => { state = { kind: 'ready', kernels: instantiate(module) }; },
+    WebAssembly.compile(bytes).then(instantiate).then(
+      (kernels) => { state = { kind: 'ready', kernels }; },
       (error: unknown) => { state = { kind: 'unavailable', reason: String(error) }; },
     );
     return undefined;

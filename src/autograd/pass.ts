@@ -1,0 +1,95 @@
+import type { TypedArray } from '../tensor/dtype.js';
+import { GradientView, emitWarning, type BackwardReport, type EndOfPassEvent, type Guard, type PassControl } from './hooks.js';
+import type { Tensor } from './tensor.js';
+
+/*
+ * The guards' side of one backward pass: the state they share (the report, stop, warnings),
+ * the events the engine shows them, and undoing a pass that a guard stops at its end.
+ */
+
+/**
+ * A gradient waiting to be summed; `owned` is false when the buffer also belongs to someone else.
+ * `view` is the guards' view of the buffer when one exists already, so that its one-pass
+ * statistics are computed once per buffer, not once per event that shows it.
+ */
+export interface Pending {
+  data: TypedArray;
+  owned: boolean;
+  view: GradientView | null;
+}
+
+/**
+ * Lets the guards see a non-leaf's complete gradient; they may change it in place (a gradient-flow
+ * clip), so a buffer shared with another tensor (passed through by add or reshape) is copied first.
+ */
+export function runTensorGuards(tensor: Tensor, grad: Pending, guards: readonly Guard[], pass: Pass): Pending {
+  if (!guards.some((guard) => guard.onTensorGradient !== undefined)) return grad;
+  const own: Pending = grad.owned ? grad : { data: grad.data.slice(), owned: true, view: null };
+  const event = { tensor, grad: (own.view ??= new GradientView(own.data, tensor.shape)) };
+  for (const guard of guards) guard.onTensorGradient?.(event, pass);
+  return own;
+}
+
+/** Measures the accumulated gradients once (report.totalNorm) and runs the guards' `endPass`. */
+export function endOfPass(leaves: readonly Tensor[], leafGrads: readonly Pending[], guards: readonly Guard[], pass: Pass): void {
+  const end: EndOfPassEvent = {
+    parameters: leaves,
+    grads: leaves.map((leaf, i) => {
+      const passed = leafGrads[i]!; // .grad adopted this pass's buffer: its statistics are still true
+      return passed.view !== null && passed.data === leaf.grad!.data ? passed.view : new GradientView(leaf.grad!.data, leaf.shape);
+    }),
+  };
+  let sumOfSquares = 0;
+  for (const view of end.grads) sumOfSquares += view.stats.sumOfSquares;
+  pass.report.totalNorm = Math.sqrt(sumOfSquares);
+  for (const guard of guards) {
+    guard.endPass?.(end, pass);
+    if (pass.stopped) return;
+  }
+}
+
+/** Undoes this pass's accumulation: `.grad` back to null, or to the values it held before. */
+export function restoreGrads(leaves: readonly Tensor[], before: ReadonlyArray<TypedArray | null>): void {
+  for (let i = 0; i < leaves.length; i++) {
+    const previous = before[i];
+    const leaf = leaves[i]!;
+    if (previous === null || previous === undefined) leaf.grad = null;
+    else leaf.grad!.data.set(previous);
+  }
+}
+
+/**
+ * What each leaf's `.grad` held before the pass (null for none), so a pass a guard stops at its end
+ * (ZClip's skip) can be undone. Copies only gradients that already exist (gradient accumulation).
+ */
+export function snapshotGrads(leaves: readonly Tensor[]): Array<TypedArray | null> {
+  return leaves.map((leaf) => (leaf.grad === null ? null : leaf.grad.data.slice()));
+}
+
+/** The state guards share during one pass. */
+export class Pass implements PassControl {
+  readonly report: BackwardReport = {
+    ok: true, totalNorm: 0, clipScale: 1, nonFinite: null, actions: [], skipped: false,
+  };
+  stopped = false;
+  private warnings: string[] = [];
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  warn(message: string): void {
+    this.warnings.push(message);
+  }
+
+  finishSkipped(): BackwardReport {
+    this.report.ok = false;
+    this.report.skipped = true;
+    return this.finish();
+  }
+
+  finish(): BackwardReport {
+    if (this.warnings.length > 0) emitWarning(this.warnings.join('\n'));
+    return this.report;
+  }
+}

@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { Generator } from '../src/index.js';
+import type { TypedArray } from '../src/index.js';
+import { GradientView } from '../src/index.js';
+import { allFinite, bufferStats, maxAxis, sumAll, sumAxis } from '../src/tensor/kernels/reduce.js';
+
+/*
+ * The reductions unrolled for speed (several accumulators, leftovers first) against one-at-a-time
+ * loops written from the definitions, on lengths that are and are not multiples of the unroll.
+ */
+
+const generator = new Generator(99);
+
+function random(size: number, dtype: 'float32' | 'float64'): TypedArray {
+  const data = dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
+  for (let i = 0; i < size; i++) data[i] = generator.normal();
+  return data;
+}
+
+const LENGTHS = [1, 2, 3, 4, 5, 7, 8, 63, 64, 65, 1001];
+const DTYPES = ['float32', 'float64'] as const;
+
+describe('sum kernels', () => {
+  it('sumAll equals the one-accumulator sum for every length and dtype', () => {
+    for (const dtype of DTYPES) {
+      for (const n of [0, ...LENGTHS]) {
+        const x = random(n, dtype);
+        let expected = 0;
+        for (let i = 0; i < n; i++) expected += x[i]!;
+        expect(sumAll(x)).toBeCloseTo(expected, 10);
+      }
+    }
+  });
+
+  it('sumAxis over contiguous rows (inner = 1) equals the row sums', () => {
+    for (const length of LENGTHS) {
+      const outer = 3;
+      const x = random(outer * length, 'float32');
+      const out = new Float32Array(outer);
+      sumAxis(x, outer, length, 1, out);
+      for (let o = 0; o < outer; o++) {
+        let expected = 0;
+        for (let k = 0; k < length; k++) expected += x[o * length + k]!;
+        expect(out[o]).toBeCloseTo(expected, 4);
+      }
+    }
+  });
+});
+
+/** max and first argmax by the definition: NaN wins (first NaN), ties go to the first index. */
+function directMax(row: ArrayLike<number>): [number, number] {
+  let best = row[0]!;
+  let index = 0;
+  for (let k = 0; k < row.length; k++) {
+    const v = row[k]!;
+    if (Number.isNaN(v)) return [v, k];
+    if (v > best) {
+      best = v;
+      index = k;
+    }
+  }
+  return [best, index];
+}
+
+describe('maxAxis over contiguous rows', () => {
+  it('finds the maximum and its first index on random rows of every length', () => {
+    for (const dtype of DTYPES) {
+      for (const length of LENGTHS) {
+        const outer = 4;
+        const x = random(outer * length, dtype);
+        const out = dtype === 'float32' ? new Float32Array(outer) : new Float64Array(outer);
+        const argmax = new Int32Array(outer);
+        maxAxis(x, outer, length, 1, out, argmax);
+        for (let o = 0; o < outer; o++) {
+          const [value, index] = directMax(x.subarray(o * length, (o + 1) * length));
+          expect(out[o]).toBe(value);
+          expect(argmax[o]).toBe(index);
+        }
+      }
+    }
+  });
+
+  it('gives ties to the first index, lets the first NaN win and handles ±Inf', () => {
+    const rows = [
+      [1, 5, 2, 5, 5, 0, 5],
+      [1, Number.NaN, 9, Number.NaN, 2],
+      [9, 3, 2, 1, 0, Number.NaN],
+      [-Infinity, -Infinity, -Infinity],
+      [1, Infinity, 2, Infinity, 3],
+      [-3, -1, -2, -1, -7],
+    ];
+    for (const row of rows) {
+      const x = Float64Array.from(row);
+      const out = new Float64Array(1);
+      const argmax = new Int32Array(1);
+      maxAxis(x, 1, row.length, 1, out, argmax);
+      const [value, index] = directMax(row);
+      expect(Object.is(out[0], value) || (Number.isNaN(out[0]) && Number.isNaN(value)), `row ${row}`).toBe(true);
+      expect(argmax[0], `row ${row}`).toBe(index);
+    }
+  });
+});
+
+describe('bufferStats', () => {
+  it('returns Σx², max|x| and no non-finite values for finite data of every length', () => {
+    for (const dtype of DTYPES) {
+      for (const n of [0, ...LENGTHS]) {
+        const x = random(n, dtype);
+        let squares = 0;
+        let maxAbs = 0;
+        for (let i = 0; i < n; i++) {
+          squares += x[i]! * x[i]!;
+          maxAbs = Math.max(maxAbs, Math.abs(x[i]!));
+        }
+        const stats = bufferStats(x);
+        expect(stats.sumOfSquares).toBeCloseTo(squares, 10);
+        expect(stats.maxAbs).toBe(maxAbs);
+        expect(stats.nonFiniteCount).toBe(0);
+      }
+    }
+  });
+
+  it('counts every NaN and ±Inf, at the odd leftover element too', () => {
+    const x = new Float32Array([Number.NaN, 1, -2, Infinity, 0, -Infinity, 3]);
+    const stats = bufferStats(x);
+    expect(stats.nonFiniteCount).toBe(3);
+    expect(stats.maxAbs).toBe(Infinity);
+    expect(Number.isNaN(stats.sumOfSquares)).toBe(true);
+    expect(bufferStats(new Float64Array([Infinity])).nonFiniteCount).toBe(1);
+  });
+});
+
+describe('allFinite', () => {
+  it('is true for finite data of every length and false with one NaN or ±Inf anywhere', () => {
+    for (const n of [0, ...LENGTHS]) {
+      const x = random(n, 'float32');
+      expect(allFinite(x)).toBe(true);
+      for (const bad of [Number.NaN, Infinity, -Infinity]) {
+        for (const at of n === 0 ? [] : [0, n - 1, n >> 1]) {
+          const y = Float32Array.from(x);
+          y[at] = bad;
+          expect(allFinite(y), `${bad} at ${at} of ${n}`).toBe(false);
+        }
+      }
+    }
+  });
+
+  it('is true for huge finite float64 values whose sum overflows', () => {
+    expect(allFinite(new Float64Array([1.7e308, 1.7e308, 1.7e308, 1.7e308, -1.7e308]))).toBe(true);
+    expect(allFinite(new Float64Array([1.7e308, 1.7e308, Infinity, 1]))).toBe(false);
+  });
+});
+
+describe('GradientView.finite', () => {
+  it('agrees with the statistics and is recomputed after changed()', () => {
+    const data = new Float32Array([1, 2, 3]);
+    const view = new GradientView(data, [3]);
+    expect(view.finite).toBe(true);
+    data[1] = Number.NaN;
+    view.changed();
+    expect(view.finite).toBe(false);
+    expect(view.stats.nonFiniteCount).toBe(1);
+  });
+
+  it('notices an overflow to Inf caused by scale() with a factor above 1', () => {
+    const view = new GradientView(new Float32Array([3e38, 1]), [2]);
+    expect(view.finite).toBe(true);
+    view.scale(10);
+    expect(view.finite).toBe(false);
+  });
+});
