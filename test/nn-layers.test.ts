@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor, gradcheck, manualSeed, nn, randn, tensor } from '../src/index.js';
-import { erf, normalCdf } from '../src/autograd/ops/activation.js';
+import { erf, normalCdf } from '../src/tensor/kernels/activation.js';
 import { expectAllClose } from './helpers.js';
 
 /** y[n][o] = Σ_i x[n][i]·W[o][i] + b[o], by a direct loop. */

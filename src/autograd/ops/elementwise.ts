@@ -1,6 +1,5 @@
-import { allocate, dtypeOf, type TypedArray } from '../../tensor/dtype.js';
 import * as unary from '../../tensor/kernels/unary.js';
-import type { Gradient } from '../graph.js';
+import { elementwiseGradient, mapElements } from './map.js';
 import type { OpDef } from './op.js';
 
 /*
@@ -9,103 +8,83 @@ import type { OpDef } from './op.js';
  * Kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, clamp passes the gradient at its bounds.
  */
 
-/** Applies `kernel` to x into a fresh buffer of the op's dtype. */
-function map(x: TypedArray, dtype: 'float32' | 'float64', kernel: (x: TypedArray, out: TypedArray) => void): TypedArray {
-  const out = allocate(dtype, x.length);
-  kernel(x, out);
-  return out;
-}
-
-/** A gradient of gradOut's shape, computed by `kernel(saved, gradOut, out)`. */
-function local(
-  gradOut: Gradient,
-  saved: TypedArray,
-  kernel: (saved: TypedArray, gradOut: TypedArray, out: TypedArray) => void,
-): Gradient[] {
-  const dx = allocate(dtypeOf(gradOut.data), gradOut.data.length);
-  kernel(saved, gradOut.data, dx);
-  return [{ data: dx, shape: gradOut.shape }];
-}
-
 // d(eˣ) = eˣ·dx
 export const exp: OpDef<'exp'> = {
   shape: ([x]) => x!.shape,
   forward([x], _attrs, _shape, dtype) {
-    const out = map(x!.data, dtype, unary.exp);
+    const out = mapElements(x!.data, dtype, unary.exp);
     return { out, saved: out };
   },
-  vjp: (gradOut, y) => local(gradOut, y, unary.expBackward),
+  vjp: (gradOut, y) => elementwiseGradient(gradOut, y, unary.expBackward),
 };
 
 // d(log x) = dx / x
 export const log: OpDef<'log'> = {
   shape: ([x]) => x!.shape,
-  forward: ([x], _attrs, _shape, dtype) => ({ out: map(x!.data, dtype, unary.log), saved: x!.data }),
-  vjp: (gradOut, x) => local(gradOut, x, unary.logBackward),
+  forward: ([x], _attrs, _shape, dtype) => ({ out: mapElements(x!.data, dtype, unary.log), saved: x!.data }),
+  vjp: (gradOut, x) => elementwiseGradient(gradOut, x, unary.logBackward),
 };
 
 // d(√x) = dx / (2√x)
 export const sqrt: OpDef<'sqrt'> = {
   shape: ([x]) => x!.shape,
   forward([x], _attrs, _shape, dtype) {
-    const out = map(x!.data, dtype, unary.sqrt);
+    const out = mapElements(x!.data, dtype, unary.sqrt);
     return { out, saved: out };
   },
-  vjp: (gradOut, y) => local(gradOut, y, unary.sqrtBackward),
+  vjp: (gradOut, y) => elementwiseGradient(gradOut, y, unary.sqrtBackward),
 };
 
 // d|x| = sign(x)·dx, sign(0) = 0
 export const abs: OpDef<'abs'> = {
   shape: ([x]) => x!.shape,
-  forward: ([x], _attrs, _shape, dtype) => ({ out: map(x!.data, dtype, unary.abs), saved: x!.data }),
-  vjp: (gradOut, x) => local(gradOut, x, unary.absBackward),
+  forward: ([x], _attrs, _shape, dtype) => ({ out: mapElements(x!.data, dtype, unary.abs), saved: x!.data }),
+  vjp: (gradOut, x) => elementwiseGradient(gradOut, x, unary.absBackward),
 };
 
 // d clamp(x, lo, hi) = dx where lo ≤ x ≤ hi, else 0
 export const clamp: OpDef<'clamp'> = {
   shape: ([x]) => x!.shape,
-  forward([x], { min, max }, _shape, dtype) {
-    const out = allocate(dtype, x!.data.length);
-    unary.clamp(x!.data, min, max, out);
-    return { out, saved: x!.data };
-  },
-  vjp: (gradOut, x, { attrs }) => local(gradOut, x, (x, g, out) => unary.clampBackward(x, attrs.min, attrs.max, g, out)),
+  forward: ([x], { min, max }, _shape, dtype) => ({
+    out: mapElements(x!.data, dtype, (x, out) => unary.clamp(x, min, max, out)),
+    saved: x!.data,
+  }),
+  vjp: (gradOut, x, { attrs }) => elementwiseGradient(gradOut, x, (x, g, out) => unary.clampBackward(x, attrs.min, attrs.max, g, out)),
 };
 
 // d relu(x) = dx where x > 0, else 0
 export const relu: OpDef<'relu'> = {
   shape: ([x]) => x!.shape,
-  forward: ([x], _attrs, _shape, dtype) => ({ out: map(x!.data, dtype, unary.relu), saved: x!.data }),
-  vjp: (gradOut, x) => local(gradOut, x, unary.reluBackward),
+  forward: ([x], _attrs, _shape, dtype) => ({ out: mapElements(x!.data, dtype, unary.relu), saved: x!.data }),
+  vjp: (gradOut, x) => elementwiseGradient(gradOut, x, unary.reluBackward),
 };
 
 // d leakyRelu(x) = dx where x > 0, else slope·dx
 export const leakyRelu: OpDef<'leakyRelu'> = {
   shape: ([x]) => x!.shape,
-  forward([x], { slope }, _shape, dtype) {
-    const out = allocate(dtype, x!.data.length);
-    unary.leakyRelu(x!.data, slope, out);
-    return { out, saved: x!.data };
-  },
-  vjp: (gradOut, x, { attrs }) => local(gradOut, x, (x, g, out) => unary.leakyReluBackward(x, attrs.slope, g, out)),
+  forward: ([x], { slope }, _shape, dtype) => ({
+    out: mapElements(x!.data, dtype, (x, out) => unary.leakyRelu(x, slope, out)),
+    saved: x!.data,
+  }),
+  vjp: (gradOut, x, { attrs }) => elementwiseGradient(gradOut, x, (x, g, out) => unary.leakyReluBackward(x, attrs.slope, g, out)),
 };
 
 // d tanh(x) = (1 − tanh²x)·dx
 export const tanh: OpDef<'tanh'> = {
   shape: ([x]) => x!.shape,
   forward([x], _attrs, _shape, dtype) {
-    const out = map(x!.data, dtype, unary.tanh);
+    const out = mapElements(x!.data, dtype, unary.tanh);
     return { out, saved: out };
   },
-  vjp: (gradOut, y) => local(gradOut, y, unary.tanhBackward),
+  vjp: (gradOut, y) => elementwiseGradient(gradOut, y, unary.tanhBackward),
 };
 
 // d σ(x) = σ(x)(1 − σ(x))·dx
 export const sigmoid: OpDef<'sigmoid'> = {
   shape: ([x]) => x!.shape,
   forward([x], _attrs, _shape, dtype) {
-    const out = map(x!.data, dtype, unary.sigmoid);
+    const out = mapElements(x!.data, dtype, unary.sigmoid);
     return { out, saved: out };
   },
-  vjp: (gradOut, y) => local(gradOut, y, unary.sigmoidBackward),
+  vjp: (gradOut, y) => elementwiseGradient(gradOut, y, unary.sigmoidBackward),
 };

@@ -1,48 +1,44 @@
 import { ShapeError, formatShape } from '../../errors.js';
-import { allocate, dtypeOf } from '../../tensor/dtype.js';
+import { allocate, dtypeOf, type TypedArray } from '../../tensor/dtype.js';
 import * as kernels from '../../tensor/kernels/softmax.js';
-import { normalizeAxis, splitAtAxis } from '../../tensor/shape.js';
+import { normalizeAxis, splitAtAxis, type Shape } from '../../tensor/shape.js';
 import type { OpDef } from './op.js';
 
+type AxisKernel = (x: TypedArray, outer: number, length: number, inner: number, out: TypedArray) => void;
+type AxisBackwardKernel = (y: TypedArray, gradOut: TypedArray, outer: number, length: number, inner: number, out: TypedArray) => void;
+
+/**
+ * A normalization along one axis (softmax, log-softmax): the axis is checked at the front door,
+ * the kernels see the tensor as `outer × length × inner` with the axis in the middle, and the
+ * output y is saved because both derivatives are cheapest in terms of y.
+ */
+function alongAxis<P extends 'softmax' | 'logSoftmax'>(op: P, forward: AxisKernel, backward: AxisBackwardKernel): OpDef<P> {
+  const layout = (shape: Shape, axis: number) => splitAtAxis(shape, normalizeAxis(op, axis, shape));
+  return {
+    shape: ([x], { axis }) => {
+      layout(x!.shape, axis);
+      return x!.shape;
+    },
+    forward([x], { axis }, _shape, dtype) {
+      const { outer, length, inner } = layout(x!.shape, axis);
+      const out = allocate(dtype, x!.data.length);
+      forward(x!.data, outer, length, inner, out);
+      return { out, saved: out };
+    },
+    vjp(gradOut, y, { attrs }) {
+      const { outer, length, inner } = layout(gradOut.shape, attrs.axis);
+      const dx = allocate(dtypeOf(gradOut.data), y.length);
+      backward(y, gradOut.data, outer, length, inner, dx);
+      return [{ data: dx, shape: gradOut.shape }];
+    },
+  };
+}
+
 // y = softmax(x):  dx = y ⊙ (dy − Σ dy⊙y)
-export const softmax: OpDef<'softmax'> = {
-  shape: ([x], { axis }) => {
-    normalizeAxis('softmax', axis, x!.shape);
-    return x!.shape;
-  },
-  forward([x], { axis }, _shape, dtype) {
-    const { outer, length, inner } = splitAtAxis(x!.shape, normalizeAxis('softmax', axis, x!.shape));
-    const out = allocate(dtype, x!.data.length);
-    kernels.softmax(x!.data, outer, length, inner, out);
-    return { out, saved: out };
-  },
-  vjp(gradOut, y, { attrs }) {
-    const { outer, length, inner } = splitAtAxis(gradOut.shape, normalizeAxis('softmax', attrs.axis, gradOut.shape));
-    const dx = allocate(dtypeOf(gradOut.data), y.length);
-    kernels.softmaxBackward(y, gradOut.data, outer, length, inner, dx);
-    return [{ data: dx, shape: gradOut.shape }];
-  },
-};
+export const softmax: OpDef<'softmax'> = alongAxis('softmax', kernels.softmax, kernels.softmaxBackward);
 
 // y = x − logsumexp(x):  dx = dy − softmax(x)·Σ dy
-export const logSoftmax: OpDef<'logSoftmax'> = {
-  shape: ([x], { axis }) => {
-    normalizeAxis('logSoftmax', axis, x!.shape);
-    return x!.shape;
-  },
-  forward([x], { axis }, _shape, dtype) {
-    const { outer, length, inner } = splitAtAxis(x!.shape, normalizeAxis('logSoftmax', axis, x!.shape));
-    const out = allocate(dtype, x!.data.length);
-    kernels.logSoftmax(x!.data, outer, length, inner, out);
-    return { out, saved: out };
-  },
-  vjp(gradOut, y, { attrs }) {
-    const { outer, length, inner } = splitAtAxis(gradOut.shape, normalizeAxis('logSoftmax', attrs.axis, gradOut.shape));
-    const dx = allocate(dtypeOf(gradOut.data), y.length);
-    kernels.logSoftmaxBackward(y, gradOut.data, outer, length, inner, dx);
-    return [{ data: dx, shape: gradOut.shape }];
-  },
-};
+export const logSoftmax: OpDef<'logSoftmax'> = alongAxis('logSoftmax', kernels.logSoftmax, kernels.logSoftmaxBackward);
 
 /**
  * Fused softmax cross-entropy over class indices, equal to
