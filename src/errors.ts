@@ -4,7 +4,11 @@
  * Messages that start with `internal:` point at a bug in gradguard, not in the caller's code.
  */
 
-/** Base class of every error gradguard throws on purpose. */
+/**
+ * Base class of every error gradguard throws on purpose.
+ * @example
+ * try { model.forward(x); } catch (error) { if (error instanceof GradguardError) console.error(error.op, error.message); }
+ */
 export class GradguardError extends Error {
   /** The op or function that failed, such as `'matmul'` or `'loadStateDict'`. */
   readonly op: string;
@@ -15,7 +19,11 @@ export class GradguardError extends Error {
   }
 }
 
-/** Shapes that do not fit together, or a shape that is not a shape. */
+/**
+ * Shapes that do not fit together, or a shape that is not a shape.
+ * @example
+ * try { zeros([2, 3]).matmul(zeros([2, 3])); } catch (error) { (error as ShapeError).shapes; } // [[2,3], [2,3]]
+ */
 export class ShapeError extends GradguardError {
   /** Every shape involved, in argument order. */
   readonly shapes: ReadonlyArray<readonly number[]>;
@@ -25,16 +33,28 @@ export class ShapeError extends GradguardError {
   }
 }
 
-/** An unknown dtype, or one an op cannot take. */
+/**
+ * An unknown dtype, or one an op cannot take.
+ * @example
+ * zeros([2], { dtype: 'int8' as DType }); // throws DTypeError: zeros: dtype must be 'float32' or 'float64', got "int8"
+ */
 export class DTypeError extends GradguardError {}
 
-/** A misuse of the autograd engine: non-scalar backward without a gradient, a freed graph, a bad hook result. */
+/**
+ * A misuse of the autograd engine: non-scalar backward without a gradient, a freed graph, a bad hook result.
+ * @example
+ * tensor([1, 2], { requiresGrad: true }).mul(2).backward(); // throws GradientError: backward: a gradient can be created implicitly only for one-element outputs, …
+ */
 export class GradientError extends GradguardError {}
 
 /** Where a NaN or ±Inf was found: in an op's output (forward) or in a vector-Jacobian product (backward). */
 export type Phase = 'forward' | 'backward';
 
-/** A NaN or ±Inf was born where finite values were expected. */
+/**
+ * A NaN or ±Inf was born where finite values were expected.
+ * @example
+ * try { loss.backward({ guards: [guards.nanTrap()] }); } catch (error) { if (error instanceof NonFiniteError) console.error(error.phase, error.module); }
+ */
 export class NonFiniteError extends GradguardError {
   readonly phase: Phase;
   /** Dotted path of the innermost module that was running (`'layers.3'`), `undefined` outside every module. */
@@ -55,7 +75,11 @@ export class NonFiniteError extends GradguardError {
   }
 }
 
-/** A checkpoint file that cannot be read or written, or that does not fit the model. */
+/**
+ * A checkpoint file that cannot be read or written, or that does not fit the model.
+ * @example
+ * model.loadStateDict({}); // throws CheckpointError: loadStateDict: the state does not fit the module: missing keys …
+ */
 export class CheckpointError extends GradguardError {}
 
 /** Formats a shape the way every message prints it: `[2,3]`, `[]` for a scalar. */
@@ -63,5 +87,40 @@ export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
 
-/** An argument of the right kind but a wrong value or type (a negative learning rate, a string for a number). */
+/**
+ * An argument of the right kind but a wrong value or type (a negative learning rate, a string for a number).
+ * @example
+ * new optim.SGD(model.parameters(), { lr: -1 }); // throws ArgumentError: SGD: lr must be a number ≥ 0, got -1
+ */
 export class ArgumentError extends GradguardError {}
+
+/**
+ * Returns `value` when it is a positive integer, else throws an ArgumentError
+ * `op: name must be a positive integer, got value`: the one check behind every count, size and period argument.
+ * @example
+ * const batchSize = positiveInteger('DataLoader', 'batchSize', options.batchSize ?? 1);
+ */
+export function positiveInteger(op: string, name: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0) throw new ArgumentError(op, `${name} must be a positive integer, got ${String(value)}`);
+  return value;
+}
+
+/**
+ * Returns `value` when it is an integer ≥ 0, else throws an ArgumentError `op: name must be a non-negative integer, got value`.
+ * @example
+ * const warmup = nonNegativeInteger('spikeDetector', 'warmup', options.warmup ?? 0);
+ */
+export function nonNegativeInteger(op: string, name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw new ArgumentError(op, `${name} must be a non-negative integer, got ${String(value)}`);
+  return value;
+}
+
+/**
+ * A count and its noun, singular or plural as the count asks: `countOf(1, 'block')` is `'1 block'`.
+ * @example
+ * countOf(3, 'row'); // '3 rows'
+ * countOf(1, 'index', 'indices'); // '1 index'
+ */
+export function countOf(count: number, singular: string, plural = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : plural}`;
+}

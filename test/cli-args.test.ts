@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError, helpText, parseOptions, type OptionSpecs } from '../src/cli/args.js';
+import { activationName } from '../src/cli/activation.js';
+import { GRAPH_OPTIONS } from '../src/cli/commands/graph.js';
+import { TRAIN_OPTIONS } from '../src/cli/commands/train.js';
 import { main } from '../src/cli/main.js';
 
 const SPECS = {
@@ -58,6 +61,16 @@ describe('parseOptions', () => {
     expect(errorOf(() => parse('--out', '--quiet'))).toBe('gradguard test: --out needs a value (PATH)');
     expect(errorOf(() => parse('report.html'))).toBe("gradguard test: unexpected argument 'report.html' (options start with --; see --help)");
     expect(errorOf(() => parse('--quiet=yes'))).toBe("gradguard test: --quiet is a switch: give it alone or as --quiet=true|false, got 'yes'");
+  });
+
+  it('spells --activation the same in train and graph, documents leaky-relu and still accepts leakyRelu', () => {
+    for (const specs of [TRAIN_OPTIONS, GRAPH_OPTIONS]) {
+      expect(parseOptions('gradguard x', ['--activation', 'leaky-relu'], specs).options.activation).toBe('leaky-relu');
+      expect(parseOptions('gradguard x', ['--activation', 'leakyRelu'], specs).options.activation).toBe('leaky-relu');
+      expect(helpText('u', 'd', specs)).toContain('(relu | leaky-relu | tanh | sigmoid | gelu)');
+      expect(() => parseOptions('gradguard x', ['--activation', 'swish'], specs)).toThrow(UsageError);
+    }
+    expect(activationName('leaky-relu')).toBe('leakyRelu');
   });
 
   it('lists every option with its choices and default in the help text', () => {

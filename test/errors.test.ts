@@ -3,6 +3,8 @@ import {
   ArgumentError, DTypeError, GradguardError, GradientError, NonFiniteError, ShapeError, Tensor,
   arange, full, linear, rand, setDetectAnomaly, softmaxCrossEntropy, tensor, withScope, zeros, type DType,
 } from '../src/index.js';
+import { describeModule } from '../src/autograd/graph.js';
+import { countOf, nonNegativeInteger, positiveInteger } from '../src/errors.js';
 
 /** Runs `fn` and returns what it threw (failing the test when it does not throw). */
 function thrown(fn: () => unknown): Error {
@@ -189,5 +191,29 @@ describe('NonFiniteError', () => {
   it('does not blame an op that only passes on a NaN it was given', () => {
     setDetectAnomaly(true);
     expect(() => tensor([NaN]).exp()).not.toThrow();
+  });
+});
+
+describe('message helpers', () => {
+  it('puts the noun in the singular for exactly one, as in "1 block keeps amplifying"', () => {
+    expect(countOf(1, 'block keeps', 'blocks keep')).toBe('1 block keeps');
+    expect(countOf(2, 'block keeps', 'blocks keep')).toBe('2 blocks keep');
+    expect(countOf(0, 'row')).toBe('0 rows');
+  });
+
+  it('says where a module path is in the same words everywhere', () => {
+    expect(describeModule(undefined)).toBe('outside any module');
+    expect(describeModule('')).toBe('in the root module');
+    expect(describeModule('layers.3')).toBe("in module 'layers.3'");
+  });
+
+  it('checks counts with one rule: positive or non-negative integers, naming the op and the argument', () => {
+    expect(positiveInteger('DataLoader', 'batchSize', 4)).toBe(4);
+    expect(nonNegativeInteger('spikeDetector', 'warmup', 0)).toBe(0);
+    for (const bad of [0, -1, 1.5, NaN]) {
+      expect(() => positiveInteger('DataLoader', 'batchSize', bad)).toThrow(ArgumentError);
+      expect(() => positiveInteger('DataLoader', 'batchSize', bad)).toThrow(`DataLoader: batchSize must be a positive integer, got ${bad}`);
+    }
+    expect(() => nonNegativeInteger('spikeDetector', 'warmup', -1)).toThrow('spikeDetector: warmup must be a non-negative integer, got -1');
   });
 });

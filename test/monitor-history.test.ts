@@ -18,6 +18,27 @@ function tinyModel() {
 }
 
 describe('monitor: history', () => {
+  it('returns the same record objects on every call, with afterStep\'s figures filled in later', () => {
+    const model = tinyModel();
+    const m = monitor();
+    const optimizer = new SGD(model.parameters(), { lr: 0.1 });
+    const x = tensor([[1, 2], [3, -1]]);
+    const y = tensor([[1], [0]]);
+    for (let step = 0; step < 2; step++) {
+      optimizer.zeroGrad();
+      mseLoss(model.forward(x), y).backward({ guards: [m] });
+      const before = m.latest()!;
+      expect(before.weightNorm).toBeNaN();
+      optimizer.step();
+      m.afterStep();
+      expect(m.latest()).toBe(before);
+      expect(m.history()[step]).toBe(before);
+      const weight = model.parameters()[0]!;
+      expect(before.parameters['0.weight']!.weightNorm).toBeCloseTo(norm(weight.data), 5);
+      if (step === 1) expect(before.updateRatio).toBeGreaterThan(0);
+    }
+  });
+
   it('counts passes from 0 and reads the loss from the scalar backward starts from', () => {
     const model = tinyModel();
     const m = monitor();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CheckpointError, ShapeError, Tensor, manualSeed, nn, randn, tensor, zeros } from '../src/index.js';
+import { CheckpointError, ShapeError, Tensor, manualSeed, nn, optim, randn, tensor, zeros } from '../src/index.js';
 
 /** The PyTorch structure `Net` below mirrors, to compare state_dict keys with. */
 class Net extends nn.Module {
@@ -43,6 +43,34 @@ describe('nn.Module names', () => {
   it('omits a missing bias from the parameters, as PyTorch', () => {
     const layer = new nn.Linear(3, 2, { bias: false });
     expect(layer.namedParameters().map(([name]) => name)).toEqual(['weight']);
+  });
+
+  it('keeps a frozen parameter (requiresGrad turned off) in parameters() and stateDict(), as PyTorch', () => {
+    manualSeed(0);
+    const model = new nn.Sequential(new nn.Linear(2, 3), new nn.Linear(3, 1));
+    const first = model.at(0) as nn.Linear;
+    first.weight.requiresGrad = false;
+    first.bias!.requiresGrad = false;
+    expect(model.namedParameters().map(([name]) => name)).toEqual(['0.weight', '0.bias', '1.weight', '1.bias']);
+    expect(Object.keys(model.stateDict())).toEqual(['0.weight', '0.bias', '1.weight', '1.bias']);
+    const frozenBefore = Array.from(first.weight.data);
+    const optimizer = new optim.SGD(model.parameters(), { lr: 0.1 });
+    model.forward(tensor([[1, 2]])).sum().backward();
+    expect(first.weight.grad).toBeNull();
+    optimizer.step();
+    expect(Array.from(first.weight.data)).toEqual(frozenBefore);
+    expect(model.loadStateDict(model.stateDict())).toEqual({ missingKeys: [], unexpectedKeys: [] });
+  });
+
+  it('does not register a plain tensor field that never required gradients', () => {
+    class WithBuffer extends nn.Module {
+      weight = tensor([1, 2], { requiresGrad: true });
+      offset = tensor([3, 4]);
+      forward(x: Tensor): Tensor {
+        return x.mul(this.weight).add(this.offset);
+      }
+    }
+    expect(new WithBuffer().namedParameters().map(([name]) => name)).toEqual(['weight']);
   });
 });
 

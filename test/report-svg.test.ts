@@ -3,7 +3,7 @@ import { barChart } from '../src/report/bar-chart.js';
 import { groupSteps, heatMap } from '../src/report/heat-map.js';
 import { lineChart } from '../src/report/line-chart.js';
 import { formatNumber, linearScale, logScale, niceStep } from '../src/report/scale.js';
-import { el, escapeXml, pathData } from '../src/report/svg.js';
+import { element, escapeXml, pathData } from '../src/report/svg.js';
 import { timeline } from '../src/report/timeline.js';
 
 /** The [x, y] pairs of an SVG path's M/L commands, one array per pen-down piece. */
@@ -67,7 +67,7 @@ describe('scales', () => {
 describe('svg writer', () => {
   it('escapes markup in text and attributes', () => {
     expect(escapeXml('<b a="1">&\'')).toBe('&lt;b a=&quot;1&quot;&gt;&amp;&#39;');
-    expect(el('text', { 'data-x': '"><script>' }, escapeXml('<x>'))).toBe('<text data-x="&quot;&gt;&lt;script&gt;">&lt;x&gt;</text>');
+    expect(element('text', { 'data-x': '"><script>' }, escapeXml('<x>'))).toBe('<text data-x="&quot;&gt;&lt;script&gt;">&lt;x&gt;</text>');
   });
 
   it('lifts the pen over points that cannot be placed', () => {

@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Generator, setKernelBackend } from '../src/index.js';
 import { binary } from '../src/tensor/kernels/binary.js';
-import { sumAll } from '../src/tensor/kernels/reduce.js';
+import { bufferStats, bufferStatsLoop, sumAll } from '../src/tensor/kernels/reduce.js';
 import { relu, reluBackward } from '../src/tensor/kernels/unary.js';
 import {
-  ELEMENTWISE_WASM_THRESHOLD, SUM_WASM_THRESHOLD, tryBinaryWasm, tryReluBackwardWasm, tryReluWasm, trySumWasm,
+  ELEMENTWISE_WASM_THRESHOLD, STATS_WASM_THRESHOLD, SUM_WASM_THRESHOLD, statsOnWasm, tryBinaryWasm, tryReluBackwardWasm, tryReluWasm,
+  tryStatsWasm, trySumWasm,
 } from '../src/tensor/wasm/backend.js';
-import { binaryWasm, reluBackwardWasm, reluWasm, sumWasm } from '../src/tensor/wasm/elementwise.js';
+import { binaryWasm, reluBackwardWasm, reluWasm, statsWasm, sumWasm } from '../src/tensor/wasm/elementwise.js';
 import { loadKernels, type WasmKernels } from '../src/tensor/wasm/runtime.js';
 import { expectAllClose } from './helpers.js';
 
@@ -114,5 +115,76 @@ describe('elementwise dispatch hooks', () => {
     expect(tryReluWasm(a, new Float32Array(4))).toBe(true);
     setKernelBackend('ts');
     expect(tryReluWasm(random(4096), new Float32Array(4096))).toBe(false);
+  });
+});
+
+describe('WebAssembly SIMD gradient statistics', () => {
+  it('Σx² and max |x| match a direct float64 computation on every length', () => {
+    for (const n of LENGTHS) {
+      const x = random(n);
+      let squares = 0;
+      let max = 0;
+      for (const v of x) {
+        squares += v * v;
+        max = Math.max(max, Math.abs(v));
+      }
+      const stats = statsWasm(kernels(), x);
+      expect(stats.sumOfSquares, `Σx² length ${n}`).toBeCloseTo(squares, 10);
+      expect(stats.maxAbs, `max length ${n}`).toBe(max);
+    }
+  });
+
+  it('ignore NaN in the maximum, keep ±Inf in it, and make Σx² non-finite for either', () => {
+    const x = random(1000);
+    x[17] = NaN;
+    expect(statsWasm(kernels(), x).sumOfSquares).toBeNaN();
+    expect(statsWasm(kernels(), x).maxAbs).toBeLessThanOrEqual(1);
+    x[17] = -Infinity;
+    expect(statsWasm(kernels(), x)).toEqual({ sumOfSquares: Infinity, maxAbs: Infinity });
+  });
+
+  it('bufferStats gives the TypeScript loop\'s figures and exact non-finite count on the WebAssembly path', () => {
+    setKernelBackend('wasm');
+    for (const n of [1, 9, 1000, 4099]) {
+      const x = random(n);
+      if (n > 3) x.set([NaN, Infinity, -Infinity], 1);
+      const fast = bufferStats(x);
+      const loop = bufferStatsLoop(x);
+      expect(fast.nonFiniteCount, `length ${n}`).toBe(loop.nonFiniteCount);
+      expect(fast.maxAbs).toBe(loop.maxAbs);
+      if (loop.nonFiniteCount === 0) expect(fast.sumOfSquares).toBeCloseTo(loop.sumOfSquares, 10);
+    }
+  });
+
+  it('take float32 buffers from the threshold on, and never float64 or the forced TypeScript path', () => {
+    setKernelBackend('auto');
+    expect(tryStatsWasm(random(STATS_WASM_THRESHOLD))).toBeDefined();
+    expect(tryStatsWasm(random(STATS_WASM_THRESHOLD - 1))).toBeUndefined();
+    expect(statsOnWasm(new Float64Array(STATS_WASM_THRESHOLD))).toBe(false);
+    setKernelBackend('ts');
+    expect(statsOnWasm(random(4096))).toBe(false);
+  });
+});
+
+describe('TypeScript kernels dispatching to WebAssembly', () => {
+  it("binary, relu, reluBackward and sumAll give the TypeScript path's results when the WebAssembly one runs", () => {
+    const n = 1031;
+    const a = random(n);
+    const b = random(n);
+    const run = (): Float32Array[] => {
+      const outs = [0, 1, 2, 3].map(() => new Float32Array(n));
+      binary('add', a, [n], b, [n], outs[0]!, [n]);
+      binary('mul', a, [n], b, [n], outs[1]!, [n]);
+      relu(a, outs[2]!);
+      reluBackward(a, b, outs[3]!);
+      return outs;
+    };
+    setKernelBackend('ts');
+    const expected = run();
+    const expectedSum = sumAll(a);
+    setKernelBackend('wasm');
+    const actual = run();
+    actual.forEach((out, i) => expect(Array.from(out), `kernel ${i}`).toEqual(Array.from(expected[i]!)));
+    expect(sumAll(a)).toBeCloseTo(expectedSum, 10);
   });
 });

@@ -1,5 +1,5 @@
 import { NonFiniteError, formatShape } from '../errors.js';
-import { castTo, promoteTypes } from '../tensor/dtype.js';
+import { castTo, promoteTypes, type DType } from '../tensor/dtype.js';
 import { allFinite } from '../tensor/kernels/reduce.js';
 import { captureTrace, createdAt } from './nonfinite.js';
 import { currentScope, isAnomalyEnabled, isGradEnabled, type Node } from './graph.js';
@@ -15,10 +15,13 @@ import { Tensor } from './tensor.js';
 export function apply<P extends OpName>(op: P, inputs: readonly Tensor[], attrs: Attrs<P>): Tensor {
   const def: OpDef<P> = OPS[op];
   const outShape = def.shape(inputs, attrs);
-  const dtype = promoteTypes(inputs);
-  const args: TensorData[] = inputs.map((t) => (t.dtype === dtype ? t : { data: castTo(t.data, dtype), shape: t.shape }));
+  const common = commonDType(inputs);
+  const dtype = common ?? promoteTypes(inputs);
+  const args: readonly TensorData[] = common !== undefined
+    ? inputs
+    : inputs.map((t) => (t.dtype === dtype ? t : { data: castTo(t.data, dtype), shape: t.shape }));
   const { out, saved } = def.forward(args, attrs, outShape, dtype);
-  const recording = isGradEnabled() && inputs.some((t) => t.requiresGrad);
+  const recording = isGradEnabled() && anyRequiresGrad(inputs);
   const result = new Tensor(out, outShape, { requiresGrad: recording });
   const anomaly = isAnomalyEnabled();
   if (anomaly) checkForward(op, inputs, result);
@@ -37,6 +40,19 @@ export function apply<P extends OpName>(op: P, inputs: readonly Tensor[], attrs:
     result.node = node;
   }
   return result;
+}
+
+/** The dtype every input shares (no promotion needed, the common case), or undefined. */
+function commonDType(inputs: readonly Tensor[]): DType | undefined {
+  const first = inputs[0];
+  if (first === undefined) return undefined;
+  for (let i = 1; i < inputs.length; i++) if (inputs[i]!.dtype !== first.dtype) return undefined;
+  return first.dtype;
+}
+
+function anyRequiresGrad(inputs: readonly Tensor[]): boolean {
+  for (let i = 0; i < inputs.length; i++) if (inputs[i]!.requiresGrad) return true;
+  return false;
 }
 
 /**

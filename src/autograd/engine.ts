@@ -38,6 +38,7 @@ export function backward(root: Tensor, options: BackwardOptions = {}): BackwardR
   const leafGrads: Pending[] = [];
   const retained: Retained[] = [];
   const anomaly = isAnomalyEnabled();
+  const tensorGuards = guards.some((guard) => guard.onTensorGradient !== undefined);
   for (const tensor of order) {
     const entry = pending.get(tensor);
     if (entry === undefined) continue;
@@ -52,7 +53,7 @@ export function backward(root: Tensor, options: BackwardOptions = {}): BackwardR
       }
     } else {
       if (tensor.retainsGrad) retained.push({ tensor, data: castTo(grad.data, tensor.dtype) });
-      const gradOut = guards.length > 0 ? runTensorGuards(tensor, grad, guards, pass) : grad;
+      const gradOut = tensorGuards ? runTensorGuards(tensor, grad, guards, pass) : grad;
       if (!pass.stopped) propagate(tensor.node, gradOut, tensor.shape, pending, guards, pass, anomaly);
     }
     if (pass.stopped) break;
@@ -91,41 +92,54 @@ function propagate(
 ): void {
   const gradOut = incoming.data;
   const inputs = node.inputs;
-  const needsGrad = inputs.map((input) => input.requiresGrad);
-  const def = OPS[node.op];
-  const raw = def.vjp({ data: gradOut, shape: outShape }, node.saved as never, node as never, needsGrad);
-  if (raw.length !== inputs.length) {
-    throw new GradientError(node.op, `internal: the VJP returned ${raw.length} gradients for ${inputs.length} inputs`);
+  const n = inputs.length;
+  // why: plain loops, not map closures: this runs for every node of every pass (step B has ~70)
+  const needsGrad = new Array<boolean>(n);
+  for (let i = 0; i < n; i++) needsGrad[i] = inputs[i]!.requiresGrad;
+  const raw = OPS[node.op].vjp({ data: gradOut, shape: outShape }, node.saved as never, node as never, needsGrad);
+  if (raw.length !== n) throw new GradientError(node.op, `internal: the VJP returned ${raw.length} gradients for ${n} inputs`);
+  const grads = new Array<TypedArray | null>(n);
+  for (let i = 0; i < n; i++) {
+    const g = raw[i] ?? null;
+    grads[i] = g === null || !needsGrad[i] ? null : toInputGradient(node.op, i, g, inputs[i]!);
   }
-  const grads = raw.map((g, i) => (g === null || !needsGrad[i] ? null : toInputGradient(node.op, i, g, inputs[i]!)));
-  let views: ReadonlyArray<GradientView | null> = [];
-  if (guards.length > 0 || anomaly) {
-    const gradOutView = incoming.view ?? new GradientView(gradOut, outShape);
-    views = grads.map((g, i) => (g === null ? null : g === gradOut ? gradOutView : new GradientView(g, inputs[i]!.shape)));
-    const event: NodeGradientEvent = {
-      node,
-      op: node.op,
-      module: node.module,
-      outputShape: outShape,
-      inputShapes: inputs.map((t) => t.shape),
-      gradOut: gradOutView,
-      inputGrads: views,
-    };
-    if (anomaly && isNonFiniteProducer(event)) {
-      const detail = describeProducer(event) + createdAt(node.creationStack);
-      throw new NonFiniteError(node.op, 'backward', node.module, detail, node.creationStack);
-    }
-    for (const guard of guards) {
-      guard.onNodeGradient?.(event, pass);
-      if (pass.stopped) return;
-    }
+  if (guards.length === 0 && !anomaly) return queueGradients(inputs, grads, null, gradOut, pending);
+  const views = runNodeGuards(node, incoming, outShape, grads, guards, pass, anomaly);
+  if (!pass.stopped) queueGradients(inputs, grads, views, gradOut, pending);
+}
+
+/** Shows a node's gradients to anomaly mode and the guards; returns the views it made of its input gradients. */
+function runNodeGuards(
+  node: Node, incoming: Pending, outShape: Shape, grads: ReadonlyArray<TypedArray | null>,
+  guards: readonly Guard[], pass: Pass, anomaly: boolean,
+): Array<GradientView | null> {
+  const inputs = node.inputs;
+  const n = inputs.length;
+  const gradOutView = incoming.view ?? new GradientView(incoming.data, outShape);
+  const views = new Array<GradientView | null>(n);
+  const inputShapes = new Array<Shape>(n);
+  for (let i = 0; i < n; i++) {
+    const g = grads[i] ?? null;
+    inputShapes[i] = inputs[i]!.shape;
+    views[i] = g === null ? null : g === incoming.data ? gradOutView : new GradientView(g, inputs[i]!.shape);
   }
-  queueGradients(inputs, grads, views, gradOut, pending);
+  const event: NodeGradientEvent = {
+    node, op: node.op, module: node.module, outputShape: outShape, inputShapes, gradOut: gradOutView, inputGrads: views,
+  };
+  if (anomaly && isNonFiniteProducer(event)) {
+    const detail = describeProducer(event) + createdAt(node.creationStack);
+    throw new NonFiniteError(node.op, 'backward', node.module, detail, node.creationStack);
+  }
+  for (const guard of guards) {
+    guard.onNodeGradient?.(event, pass);
+    if (pass.stopped) break;
+  }
+  return views;
 }
 
 /** Adds each input's gradient to what is pending for it (a tensor used twice gets the sum). */
 function queueGradients(
-  inputs: readonly Tensor[], grads: ReadonlyArray<TypedArray | null>, views: ReadonlyArray<GradientView | null>,
+  inputs: readonly Tensor[], grads: ReadonlyArray<TypedArray | null>, views: ReadonlyArray<GradientView | null> | null,
   gradOut: TypedArray, pending: Map<Tensor, Pending>,
 ): void {
   for (let i = 0; i < inputs.length; i++) {
@@ -134,7 +148,7 @@ function queueGradients(
     const input = inputs[i]!;
     const existing = pending.get(input);
     const owned = g !== gradOut; // a VJP may pass its incoming buffer through (add, reshape)
-    if (existing === undefined) pending.set(input, { data: g, owned, view: views[i] ?? null });
+    if (existing === undefined) pending.set(input, { data: g, owned, view: views === null ? null : views[i] ?? null });
     else if (existing.owned) {
       addInPlace(existing.data, g);
       existing.view = null; // the sum has statistics of its own

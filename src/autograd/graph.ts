@@ -39,7 +39,11 @@ let gradEnabled = true;
 let anomalyEnabled = false;
 let scope: string | undefined;
 
-/** True unless inside `noGrad`. */
+/**
+ * True unless inside `noGrad`.
+ * @example
+ * noGrad(() => isGradEnabled()); // false
+ */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }
@@ -50,19 +54,21 @@ export function isGradEnabled(): boolean {
  * const y = noGrad(() => w.mul(2)); // y.requiresGrad === false
  */
 export function noGrad<T>(fn: () => T): T {
-  const previous = gradEnabled;
-  gradEnabled = false;
-  try {
-    return fn();
-  } finally {
-    gradEnabled = previous;
-  }
+  return withGradMode(false, fn);
 }
 
-/** Runs `fn` with graph recording on, even inside `noGrad`. */
+/**
+ * Runs `fn` with graph recording on, even inside `noGrad`.
+ * @example
+ * noGrad(() => enableGrad(() => w.mul(2))).requiresGrad; // true
+ */
 export function enableGrad<T>(fn: () => T): T {
+  return withGradMode(true, fn);
+}
+
+function withGradMode<T>(enabled: boolean, fn: () => T): T {
   const previous = gradEnabled;
-  gradEnabled = true;
+  gradEnabled = enabled;
   try {
     return fn();
   } finally {
@@ -70,16 +76,42 @@ export function enableGrad<T>(fn: () => T): T {
   }
 }
 
-/** Switches anomaly mode: every op checks its output and records its creation stack. */
+/**
+ * Switches anomaly mode: every op checks its output and records its creation stack.
+ * @example
+ * setDetectAnomaly(true);
+ * tensor([0]).log(); // throws NonFiniteError naming 'log' and the line that called it
+ * setDetectAnomaly(false);
+ */
 export function setDetectAnomaly(on: boolean): void {
   anomalyEnabled = on;
 }
 
+/**
+ * True while anomaly mode is on (see `setDetectAnomaly`).
+ * @example
+ * isAnomalyEnabled(); // false
+ */
 export function isAnomalyEnabled(): boolean {
   return anomalyEnabled;
 }
 
-/** The dotted module path ops are tagged with right now (`undefined` outside every module). */
+/**
+ * Where a module path is, in words for an error message: `"in module 'layers.3'"`,
+ * `"in the root module"` for `''`, `"outside any module"` for `undefined`.
+ * @example
+ * describeModule('layers.3'); // "in module 'layers.3'"
+ */
+export function describeModule(module: string | undefined): string {
+  if (module === undefined) return 'outside any module';
+  return module === '' ? 'in the root module' : `in module '${module}'`;
+}
+
+/**
+ * The dotted module path ops are tagged with right now (`undefined` outside every module).
+ * @example
+ * withScope('layers', () => withScope('3', () => currentScope())); // 'layers.3'
+ */
 export function currentScope(): string | undefined {
   return scope;
 }
@@ -88,6 +120,9 @@ export function currentScope(): string | undefined {
  * Runs `fn` with ops tagged as belonging to `name` inside the current scope, so that `'3'`
  * inside `'layers'` becomes `'layers.3'`. Modules call this around their forward; the path
  * string is built once per call, and each node keeps a reference to it.
+ * @example
+ * const y = withScope('encoder', () => x.relu());
+ * y.node?.module; // 'encoder'
  */
 export function withScope<T>(name: string, fn: () => T): T {
   const previous = scope;
@@ -112,6 +147,9 @@ export interface ScopeBoundary {
  * Runs a module's forward: ops inside are tagged with the module's path (see `withScope`),
  * and when the result is a recorded tensor it is marked as the module's output, with the
  * tensors it received as inputs, so that guards can measure the gradient across the module.
+ * @example
+ * const y = runInScope('block', [x], () => x.mul(2).relu());
+ * y.boundaries?.[0]?.module; // 'block'
  */
 export function runInScope<T>(name: string, inputs: readonly unknown[], forward: () => T): T {
   return withScope(name, () => {

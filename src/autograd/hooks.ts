@@ -1,5 +1,6 @@
 import type { TypedArray } from '../tensor/dtype.js';
 import { allFinite, bufferStats, type BufferStats } from '../tensor/kernels/reduce.js';
+import { statsOnWasm } from '../tensor/wasm/backend.js';
 import type { Shape } from '../tensor/shape.js';
 import type { Phase } from '../errors.js';
 import type { Node } from './graph.js';
@@ -35,8 +36,13 @@ export class GradientView {
     return Math.sqrt(this.stats.sumOfSquares);
   }
 
-  /** No NaN or ±Inf. Without cached statistics this is a cheaper scan of its own (the NaN trap asks it of every gradient). */
+  /**
+   * No NaN or ±Inf. Without cached statistics this is a cheaper scan of its own (the NaN trap asks
+   * it of every gradient), unless the statistics run on WebAssembly, where they cost about as much
+   * as that scan: then they are computed and kept, so a later `stats` does not scan again.
+   */
   get finite(): boolean {
+    if (this.cachedStats === null && this.cachedFinite === null && statsOnWasm(this.data)) this.cachedStats = bufferStats(this.data);
     if (this.cachedStats !== null) return this.cachedStats.nonFiniteCount === 0;
     if (this.cachedFinite === null) this.cachedFinite = allFinite(this.data);
     return this.cachedFinite;

@@ -1,4 +1,5 @@
 import { formatShape } from '../errors.js';
+import { describeModule } from './graph.js';
 import type { NodeGradientEvent } from './hooks.js';
 
 /**
@@ -13,7 +14,7 @@ export function isNonFiniteProducer(event: NodeGradientEvent): boolean {
 
 /** One sentence for a person: which op, where, the shapes, and the incoming gradient's statistics. */
 export function describeProducer(event: NodeGradientEvent): string {
-  const where = event.module === undefined ? 'outside any module' : event.module === '' ? 'in the root module' : `in module '${event.module}'`;
+  const where = describeModule(event.module);
   const bad = event.inputGrads
     .map((g, i) => (g !== null && !g.finite ? `input ${i} ${formatShape(event.inputShapes[i]!)} (${g.stats.nonFiniteCount} of ${g.data.length} values)` : null))
     .filter((s) => s !== null)

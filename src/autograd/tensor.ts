@@ -41,6 +41,7 @@ export class Tensor {
   /** True after `retainGrad()`: a non-leaf keeps its gradient in `.grad`. */
   retainsGrad = false;
   private requiresGradFlag: boolean;
+  private everRequiredGradFlag: boolean;
 
   /**
    * Low-level constructor over an existing buffer (not copied). Prefer `tensor()`, `zeros()`, …
@@ -60,6 +61,7 @@ export class Tensor {
     this.size = size;
     this.ndim = shape.length;
     this.requiresGradFlag = options.requiresGrad ?? false;
+    this.everRequiredGradFlag = this.requiresGradFlag;
   }
 
   /** Whether gradients are computed for this tensor. Only leaves may change it. */
@@ -72,6 +74,19 @@ export class Tensor {
       throw new GradientError('requiresGrad', 'cannot turn off requiresGrad on a non-leaf tensor; use detach()');
     }
     this.requiresGradFlag = value;
+    if (value) this.everRequiredGradFlag = true;
+  }
+
+  /**
+   * True once `requiresGrad` has been on, even if it was turned off since: a frozen parameter
+   * stays a parameter, so `nn.Module` keeps it in `parameters()` and `stateDict()`, as PyTorch does.
+   * @example
+   * const w = zeros([2], { requiresGrad: true });
+   * w.requiresGrad = false;
+   * w.everRequiredGrad; // true
+   */
+  get everRequiredGrad(): boolean {
+    return this.everRequiredGradFlag;
   }
 
   /** True for tensors no recorded op produced: inputs, parameters. */

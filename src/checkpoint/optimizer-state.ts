@@ -9,7 +9,11 @@
 import { Tensor } from '../autograd/tensor.js';
 import { ArgumentError, CheckpointError } from '../errors.js';
 
-/** Prefix of the optimizer's tensors in a checkpoint; the model's tensors never start with it. */
+/**
+ * Prefix of the optimizer's tensors in a checkpoint; the model's tensors never start with it.
+ * @example
+ * Object.keys(decodeSafetensors(bytes).tensors).filter((name) => name.startsWith(OPTIMIZER_TENSOR_PREFIX));
+ */
 export const OPTIMIZER_TENSOR_PREFIX = '__optimizer__.';
 
 /** A JSON value as it is written to the header. */

@@ -20,6 +20,8 @@ export interface OptionSpec<K extends OptionKind = OptionKind> {
   readonly exclusiveMin?: boolean;
   /** Allowed values (strings and list items). */
   readonly choices?: readonly string[];
+  /** Other accepted spellings, each mapped to one of `choices`; the help lists only `choices`. */
+  readonly aliases?: Readonly<Record<string, string>>;
   /** Placeholder in the help text (`PATH`, `N`). */
   readonly valueName?: string;
 }
@@ -98,12 +100,10 @@ function convert(command: string, name: string, spec: OptionSpec, values: readon
     case 'number':
       return checkNumber(command, name, spec, last);
     case 'string':
-      checkChoice(command, name, spec, last);
-      return last;
+      return checkChoice(command, name, spec, last);
     case 'list': {
       const items = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
-      for (const item of items) checkChoice(command, name, spec, item);
-      return items;
+      return items.map((item) => checkChoice(command, name, spec, item));
     }
   }
 }
@@ -130,8 +130,10 @@ function describeNumber(spec: OptionSpec): string {
   return `${noun === 'integer' ? 'an' : 'a'} ${noun} ${exclusive ? 'greater than' : 'of at least'} ${spec.min}`;
 }
 
-function checkChoice(command: string, name: string, spec: OptionSpec, value: string): void {
-  if (spec.choices === undefined || spec.choices.includes(value)) return;
+/** The declared choice `value` names (itself, or the choice it is an alias of); a UsageError when it names none. */
+function checkChoice(command: string, name: string, spec: OptionSpec, value: string): string {
+  const choice = (spec.aliases !== undefined && Object.hasOwn(spec.aliases, value) ? spec.aliases[value] : undefined) ?? value;
+  if (spec.choices === undefined || spec.choices.includes(choice)) return choice;
   throw new UsageError(command, `unknown ${spec.valueName?.toLowerCase() ?? 'value'} '${value}' for --${name}; choose from ${spec.choices.join(', ')}`);
 }
 
@@ -151,6 +153,32 @@ function editDistance(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length]!;
+}
+
+/** What `--help` shows above the options: the usage line and a description. */
+export interface CommandHelp {
+  readonly usage: string;
+  readonly description: string;
+}
+
+/**
+ * A command's options, or `null` after writing its help text to `stdout` when `--help` was given:
+ * the preamble every command starts with.
+ * @example
+ * const options = parseCommandLine('gradguard train', argv, TRAIN_OPTIONS, { usage, description }, stdout);
+ * if (options === null) return 0;
+ */
+export function parseCommandLine<S extends OptionSpecs>(
+  command: string,
+  argv: readonly string[],
+  specs: S,
+  help: CommandHelp,
+  stdout: { write(text: string): unknown },
+): ParsedOptions<S> | null {
+  const parsed = parseOptions(command, argv, specs);
+  if (!parsed.help) return parsed.options;
+  stdout.write(helpText(help.usage, help.description, specs));
+  return null;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Tensor } from '../autograd/tensor.js';
-import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { ShapeError, formatShape, positiveInteger } from '../errors.js';
 import { allocate } from '../tensor/dtype.js';
 import { globalGenerator, type Generator } from '../tensor/rng.js';
 
@@ -58,9 +58,7 @@ export class DataLoader implements Iterable<Batch> {
 
   constructor(dataset: Dataset, options: DataLoaderOptions = {}) {
     const { batchSize = 1, shuffle = false, dropLast = false, generator = globalGenerator } = options;
-    if (!Number.isInteger(batchSize) || batchSize <= 0) {
-      throw new ArgumentError('DataLoader', `batchSize must be a positive integer, got ${String(batchSize)}`);
-    }
+    positiveInteger('DataLoader', 'batchSize', batchSize);
     const { x, y } = dataset;
     if (x.ndim === 0 || y.ndim === 0 || x.shape[0] !== y.shape[0]) {
       throw new ShapeError('DataLoader', `x and y must have the same number of rows, got x ${formatShape(x.shape)} and y ${formatShape(y.shape)}`, [x.shape, y.shape]);

@@ -74,7 +74,11 @@ export async function loadIris(options: { standardize?: boolean } = {}): Promise
   return { train, test, classNames: iris.getDistinctClasses() };
 }
 
-/** The fraction of each digit's images that goes to the training set in `loadMnist`. */
+/**
+ * The fraction of each digit's images that goes to the training set in `loadMnist`.
+ * @example
+ * Math.round(100 * data.MNIST_TRAIN_FRACTION); // 80 of every 100 images train, 20 test
+ */
 export const MNIST_TRAIN_FRACTION = 0.8;
 
 /**

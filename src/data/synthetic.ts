@@ -1,5 +1,5 @@
 import { Tensor } from '../autograd/tensor.js';
-import { ArgumentError } from '../errors.js';
+import { positiveInteger } from '../errors.js';
 import { globalGenerator, type Generator } from '../tensor/rng.js';
 import type { Dataset } from './loader.js';
 
@@ -12,11 +12,6 @@ import type { Dataset } from './loader.js';
 /** A classification set: `classes` tells the number of classes in `y`. */
 export interface ClassificationSet extends Dataset {
   classes: number;
-}
-
-function positiveInteger(op: string, name: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0) throw new ArgumentError(op, `${name} must be a positive integer, got ${String(value)}`);
-  return value;
 }
 
 function build(points: Float32Array, labels: Float32Array, dims: number, classes: number): ClassificationSet {

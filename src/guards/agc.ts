@@ -1,5 +1,6 @@
 import type { GradientView, Guard, NodeGradientEvent, PassControl } from '../autograd/hooks.js';
 import type { Tensor } from '../autograd/tensor.js';
+import { bufferStats } from '../tensor/kernels/reduce.js';
 import { checkPositive, parameterLabel } from './norms.js';
 
 /** Options of `agc`. */
@@ -69,8 +70,8 @@ function clipUnits(parameter: Tensor, view: GradientView, clipping: number, eps:
   for (let unit = 0; unit < unitCount; unit++) {
     const start = unit * unitSize;
     const end = start + unitSize;
-    const maxNorm = clipping * Math.max(Math.sqrt(sumOfSquares(weights, start, end)), eps);
-    const gradNorm = Math.sqrt(sumOfSquares(grad, start, end));
+    const maxNorm = clipping * Math.max(Math.sqrt(bufferStats(weights.subarray(start, end)).sumOfSquares), eps);
+    const gradNorm = Math.sqrt(bufferStats(grad.subarray(start, end)).sumOfSquares);
     if (!(gradNorm > maxNorm) || !Number.isFinite(gradNorm)) continue;
     const factor = maxNorm / Math.max(gradNorm, GRADIENT_NORM_FLOOR);
     for (let k = start; k < end; k++) grad[k] = grad[k]! * factor;
@@ -78,12 +79,6 @@ function clipUnits(parameter: Tensor, view: GradientView, clipping: number, eps:
   }
   if (clipped > 0) view.changed();
   return clipped;
-}
-
-function sumOfSquares(data: ArrayLike<number>, start: number, end: number): number {
-  let sum = 0;
-  for (let k = start; k < end; k++) sum += data[k]! * data[k]!;
-  return sum;
 }
 
 function record(parameter: Tensor, index: number, units: number, control: PassControl): void {

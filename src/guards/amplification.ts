@@ -122,6 +122,11 @@ export class AmplificationTracker {
     return Object.fromEntries(this.opOfModule);
   }
 
+  /** The op that produced `module`'s output in this pass, if its output gradient arrived. */
+  outputOp(module: string): string | undefined {
+    return this.opOfModule.get(module);
+  }
+
   /** Amplification of `module` in this pass (NaN when not measurable). */
   amplification(module: string): number {
     const out = this.outputSquares.get(module);

@@ -1,4 +1,4 @@
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, positiveInteger } from '../errors.js';
 import type { Guard } from '../autograd/hooks.js';
 import { clipCoefficient, nonFiniteLabels, reportNonFiniteNorm, scaleAll, totalNorm } from './norms.js';
 
@@ -36,9 +36,7 @@ export function autoClip(options: AutoClipOptions = {}): AutoClipGuard {
   if (!(percentileRank >= 0 && percentileRank <= 100)) {
     throw new ArgumentError('autoClip', `percentile must be in [0, 100], got ${String(percentileRank)}`);
   }
-  if (!Number.isInteger(capacity) || capacity < 1) {
-    throw new ArgumentError('autoClip', `history must be a positive integer, got ${String(capacity)}`);
-  }
+  positiveInteger('autoClip', 'history', capacity);
   const history: number[] = [];
   return {
     name: 'autoClip',

@@ -1,4 +1,4 @@
-import { ArgumentError, NonFiniteError, formatShape } from '../errors.js';
+import { NonFiniteError, countOf, formatShape, positiveInteger } from '../errors.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { Tensor } from '../autograd/tensor.js';
 
@@ -64,7 +64,7 @@ export function checkBatch<T extends Tensor | TypedArray>(batch: T, options: Che
     'checkBatch',
     'forward',
     undefined,
-    `${name}${shape} holds ${found.length} non-finite value(s) in ${rows.length} row(s): ${listed.join(', ')}${more}`,
+    `${name}${shape} holds ${countOf(found.length, 'non-finite value')} in ${countOf(rows.length, 'row')}: ${listed.join(', ')}${more}`,
   );
 }
 
@@ -74,6 +74,5 @@ function rowsOf(batch: Tensor | TypedArray, rowSize: number | undefined): { data
     return { data: batch.data, rowSize: rows === 0 ? 1 : Math.max(1, batch.size / rows) };
   }
   const size = rowSize ?? 1;
-  if (!Number.isInteger(size) || size < 1) throw new ArgumentError('findNonFinite', `rowSize must be a positive integer, got ${size}`);
-  return { data: batch, rowSize: size };
+  return { data: batch, rowSize: positiveInteger('findNonFinite', 'rowSize', size) };
 }

@@ -1,3 +1,5 @@
+import { countOf } from '../errors.js';
+import { describeModule } from '../autograd/graph.js';
 import type { NonFiniteInfo } from '../autograd/hooks.js';
 import { blocksOf, depthProduct, leafModules, moduleOfParameter } from './amplification.js';
 import {
@@ -170,7 +172,7 @@ function latestUpdateRatio(records: readonly MonitorRecord[]): number {
 
 function summarize(d: Diagnosis): string {
   const lines: string[] = [];
-  const over = `over ${d.blocks.length} blocks the gradient norm is multiplied by ${d.depthProduct.toExponential(2)} on its way back to the input (step ${d.step})`;
+  const over = `over ${countOf(d.blocks.length, 'block')} the gradient norm is multiplied by ${d.depthProduct.toExponential(2)} on its way back to the input (step ${d.step})`;
   const last = d.lastFiniteDepthProduct;
   const before = last === null ? '' : `; at step ${last.step}, the last finite one, the product over depth was ${last.value.toExponential(2)}`;
   if (d.verdict === 'exploding') lines.push(`Gradients are exploding: ${Number.isFinite(d.depthProduct) ? over : `the gradients at step ${d.step} are not finite${before}`}.`);
@@ -179,13 +181,13 @@ function summarize(d: Diagnosis): string {
   if (d.amplifyingBlocks.length > 0 && d.verdict === 'exploding') {
     const top = d.amplifyingBlocks.slice(0, 5).map((b) => `${b.modules.join('+')} (×${b.amplification.toFixed(2)})`).join(', ');
     const more = d.amplifyingBlocks.length > 5 ? ` and ${d.amplifyingBlocks.length - 5} more` : '';
-    lines.push(`${d.amplifyingBlocks.length} blocks keep amplifying the gradient above 1: ${top}${more}.`);
+    const count = countOf(d.amplifyingBlocks.length, 'block keeps', 'blocks keep');
+    lines.push(`${count} amplifying the gradient above 1: ${top}${more}.`);
   }
   if (d.normGrowthPerStep !== null) lines.push(`The global gradient norm changes by ×${d.normGrowthPerStep.toPrecision(3)} per step.`);
   if (d.firstNonFinite !== null) {
     const f = d.firstNonFinite;
-    const where = f.module === undefined ? 'outside any module' : `in module '${f.module}'`;
-    lines.push(`The first non-finite value appeared at step ${f.step}, in the ${f.phase} pass of op '${f.op}' ${where}.`);
+    lines.push(`The first non-finite value appeared at step ${f.step}, in the ${f.phase} pass of op '${f.op}' ${describeModule(f.module)}.`);
   }
   if (d.causes.length > 0) lines.push(`Likely causes: ${d.causes.map((c) => c.message).join(' ')}`);
   if (d.remedies.length > 0) lines.push(`Remedies: ${d.remedies.map((r) => `${r.message}: ${r.call}`).join('; ')}.`);

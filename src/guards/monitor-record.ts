@@ -1,12 +1,13 @@
-import type { GradientView, NonFiniteInfo } from '../autograd/hooks.js';
+import type { NonFiniteInfo } from '../autograd/hooks.js';
 import type { Tensor } from '../autograd/tensor.js';
 import type { TypedArray } from '../tensor/dtype.js';
-import { moduleOfParameter, type LayerStat } from './amplification.js';
+import type { LayerStat } from './amplification.js';
+import type { Slot } from './monitor-store.js';
 import type { SpikeEvent } from './spike.js';
 
 /*
- * What a monitor keeps of each backward pass, and the two measurements it makes on plain
- * buffers: per-parameter gradient norms (from cached statistics) and weight/update norms.
+ * What a monitor keeps of each backward pass, and the weight and update norms it measures
+ * after an optimizer step.
  */
 
 /** Norms of one parameter in one step. */
@@ -55,20 +56,38 @@ export interface MonitorSpikeEvent extends SpikeEvent {
   signal: 'loss' | 'gradNorm';
 }
 
-/** Per-parameter gradient norms from the end-of-pass views (cached statistics, no new scan), and Σ‖g‖² per module. */
-export function parameterNorms(
-  parameters: readonly Tensor[], grads: readonly GradientView[],
-): { records: Record<string, ParameterRecord>; moduleSquares: Map<string, number> } {
-  const records: Record<string, ParameterRecord> = {};
-  const moduleSquares = new Map<string, number>();
-  parameters.forEach((param, i) => {
-    const squares = grads[i]?.stats.sumOfSquares ?? NaN;
-    records[param.name ?? `parameter${i}`] = { gradNorm: Math.sqrt(squares), weightNorm: NaN, updateRatio: NaN };
-    if (param.name === undefined) return;
-    const module = moduleOfParameter(param.name);
-    moduleSquares.set(module, (moduleSquares.get(module) ?? 0) + squares);
+/**
+ * Records each parameter's weight norm and ‖ΔW‖/‖W‖ in `record` (the newest pass), measured
+ * against `previous`, the copies of the weights as they were after the last step, and refreshes
+ * the copies in the same pass.
+ */
+export function recordUpdates(record: Slot, params: readonly Tensor[], previous: ReadonlyMap<Tensor, TypedArray>): void {
+  let weightSquares = 0;
+  let updateSquares = 0;
+  params.forEach((param, i) => {
+    const { weight, update } = weightAndUpdate(param.data, previous.get(param));
+    weightSquares += weight;
+    updateSquares += update;
+    const index = record.layout.parameterIndex(param.name ?? `parameter${i}`);
+    if (index !== undefined) {
+      record.weightNorms[index] = Math.sqrt(weight);
+      record.updateRatios[index] = Math.sqrt(update) / Math.sqrt(weight);
+    }
   });
-  return { records, moduleSquares };
+  record.weightNorm = Math.sqrt(weightSquares);
+  record.updateRatio = Math.sqrt(updateSquares) / record.weightNorm;
+}
+
+// why: a copy is taken here only the first time a parameter is seen; after that `afterStep`
+// refreshes it in the same pass that measures ‖ΔW‖, so tracking costs one pass per step.
+/** Keeps a copy of each parameter's weights that has none yet (or whose size or dtype changed). */
+export function snapshotWeights(previous: Map<Tensor, TypedArray>, parameters: readonly Tensor[]): void {
+  for (const param of parameters) {
+    const copy = previous.get(param);
+    if (copy === undefined || copy.length !== param.data.length || copy.constructor !== param.data.constructor) {
+      previous.set(param, param.data.slice());
+    }
+  }
 }
 
 /**

@@ -5,10 +5,11 @@ import type {
 import type { Tensor } from '../autograd/tensor.js';
 import { ArgumentError } from '../errors.js';
 import type { TypedArray } from '../tensor/dtype.js';
-import { AmplificationTracker, type LayerStat } from './amplification.js';
+import { AmplificationTracker } from './amplification.js';
 import { weightInits, type WeightInit } from './diagnose-causes.js';
 import { monitorToJSONLines, type MonitorSnapshot } from './monitor-export.js';
-import { parameterNorms, weightAndUpdate, type MonitorRecord, type MonitorSpikeEvent } from './monitor-record.js';
+import { recordUpdates, snapshotWeights, type MonitorRecord, type MonitorSpikeEvent } from './monitor-record.js';
+import { fillReport, LayoutCache, SlotRing, type Slot } from './monitor-store.js';
 import { RingBuffer } from './ring.js';
 import { spikeDetection, type SpikeDetector } from './spike.js';
 
@@ -40,7 +41,7 @@ interface PassState {
   rootScalar: boolean;
   /** The tensor whose gradient just completed; measured at its node's event. */
   current: Tensor | null;
-  record: MonitorRecord | null;
+  record: Slot | null;
 }
 
 /**
@@ -63,7 +64,7 @@ interface PassState {
  */
 export class Monitor implements Guard {
   readonly name = 'monitor';
-  private readonly records: RingBuffer<MonitorRecord>;
+  private readonly records: SlotRing;
   private readonly spikeEvents: RingBuffer<MonitorSpikeEvent>;
   private readonly tracker = new AmplificationTracker();
   private readonly lossDetector: SpikeDetector | null;
@@ -77,11 +78,12 @@ export class Monitor implements Guard {
   private passes = 0;
   private first: (NonFiniteInfo & { step: number }) | null = null;
   private initial: Record<string, WeightInit> | null = null;
+  private readonly layouts = new LayoutCache();
 
   constructor(options: MonitorOptions = {}) {
     const history = options.history ?? 1000;
     if (!Number.isInteger(history) || history < 1) throw new ArgumentError('monitor', `history must be a positive integer, got ${history}`);
-    this.records = new RingBuffer<MonitorRecord>(history);
+    this.records = new SlotRing(history);
     this.spikeEvents = new RingBuffer<MonitorSpikeEvent>(options.eventCapacity ?? 100);
     this.trackUpdates = options.trackUpdates ?? true;
     this.lossDetector = options.lossSpikes === false ? null : options.lossSpikes ?? spikeDetection();
@@ -137,9 +139,8 @@ export class Monitor implements Guard {
     if (this.initial === null) this.initial = weightInits(event.parameters.map((p, i) => [p.name ?? `parameter${i}`, p] as const));
     const record = this.buildRecord(pass, event.parameters, event.grads, true);
     pass.record = record;
-    control.report.parameters = Object.fromEntries(Object.entries(record.parameters).map(([k, v]) => [k, { gradNorm: v.gradNorm }]));
-    control.report.layers = record.layers;
-    if (this.trackUpdates) this.snapshotWeights(event.parameters);
+    fillReport(control.report, record);
+    if (this.trackUpdates) snapshotWeights(this.previousWeights, event.parameters);
     this.lastParameters = event.parameters;
     for (const spike of record.spikes) {
       control.report.actions.push({ guard: 'monitor', kind: 'spike', target: spike, message: `monitor: ${spike} spike at step ${record.step}` });
@@ -165,33 +166,19 @@ export class Monitor implements Guard {
   afterStep(params: readonly Tensor[] = this.lastParameters): void {
     this.finishPass();
     const record = this.records.last();
-    if (record === undefined) return;
-    let weightSquares = 0;
-    let updateSquares = 0;
-    params.forEach((param, i) => {
-      const { weight, update } = weightAndUpdate(param.data, this.previousWeights.get(param));
-      weightSquares += weight;
-      updateSquares += update;
-      const entry = record.parameters[param.name ?? `parameter${i}`];
-      if (entry !== undefined) {
-        entry.weightNorm = Math.sqrt(weight);
-        entry.updateRatio = Math.sqrt(update) / Math.sqrt(weight);
-      }
-    });
-    record.weightNorm = Math.sqrt(weightSquares);
-    record.updateRatio = Math.sqrt(updateSquares) / record.weightNorm;
+    if (record !== undefined) recordUpdates(record, params, this.previousWeights);
   }
 
   /** The kept records, oldest first (at most `capacity`). */
   history(): MonitorRecord[] {
     this.finishPass();
-    return this.records.toArray();
+    return this.records.records();
   }
 
   /** The newest record, or undefined before the first pass. */
   latest(): MonitorRecord | undefined {
     this.finishPass();
-    return this.records.last();
+    return this.records.last()?.toRecord();
   }
 
   /** Recent spike events of the loss and gradient-norm detectors, oldest first. */
@@ -243,26 +230,31 @@ export class Monitor implements Guard {
     if (record.nonFinite !== null && this.first === null) this.first = { ...record.nonFinite, step: record.step };
   }
 
-  /** Makes the record of a pass; `finished` is false for a pass that was stopped or threw (no norms then). */
-  private buildRecord(pass: PassState, parameters: readonly Tensor[], grads: readonly GradientView[], finished: boolean): MonitorRecord {
-    const { records: parameterRecords, moduleSquares } = parameterNorms(parameters, grads);
-    const order = this.tracker.order();
-    for (const module of moduleSquares.keys()) if (module !== '' && !order.includes(module)) order.push(module);
-    const layers: Record<string, LayerStat> = {};
-    for (const module of order) {
-      layers[module] = { gradNorm: Math.sqrt(moduleSquares.get(module) ?? 0), amplification: this.tracker.amplification(module) };
+  /** Fills the slot of a pass; `finished` is false for a pass that was stopped or threw (no norms then). */
+  private buildRecord(pass: PassState, parameters: readonly Tensor[], grads: readonly GradientView[], finished: boolean): Slot {
+    const record = this.records.next(this.layouts.layoutOf(parameters, this.tracker));
+    const { moduleOfParameter: moduleIndex, order } = record.layout;
+    for (let i = 0; i < parameters.length; i++) {
+      const squares = grads[i]?.stats.sumOfSquares ?? NaN;
+      record.gradNorms[i] = Math.sqrt(squares);
+      const module = moduleIndex[i]!;
+      if (module >= 0) record.layerNorms[module] = record.layerNorms[module]! + squares;
     }
-    const record: MonitorRecord = {
-      step: this.passes++, totalNorm: finished ? pass.report.totalNorm : NaN, clipScale: pass.report.clipScale, ok: pass.report.ok,
-      loss: this.pendingLoss ?? pass.rootLoss, layers, order, ops: this.tracker.outputOps(), parameters: parameterRecords,
-      nonFinite: pass.report.nonFinite ?? this.locatedNonFinite(), weightNorm: NaN, updateRatio: NaN, spikes: [],
-    };
+    for (let m = 0; m < order.length; m++) {
+      record.layerNorms[m] = Math.sqrt(record.layerNorms[m]!);
+      record.amplifications[m] = this.tracker.amplification(order[m]!);
+    }
+    record.step = this.passes++;
+    record.totalNorm = finished ? pass.report.totalNorm : NaN;
+    record.clipScale = pass.report.clipScale;
+    record.ok = pass.report.ok;
+    record.loss = this.pendingLoss ?? pass.rootLoss;
+    record.nonFinite = pass.report.nonFinite ?? this.locatedNonFinite();
     const batch = this.pendingBatch;
     if (batch !== undefined) record.batch = typeof batch === 'number' ? [batch] : [...batch];
     this.detectSpikes(record, this.pendingLoss !== null || pass.rootScalar, finished);
     this.pendingLoss = null;
     this.pendingBatch = undefined;
-    this.records.push(record);
     return record;
   }
 
@@ -275,7 +267,7 @@ export class Monitor implements Guard {
     return backward === null ? null : { op: backward.op, phase: 'backward', module: backward.module };
   }
 
-  private detectSpikes(record: MonitorRecord, lossKnown: boolean, normKnown: boolean): void {
+  private detectSpikes(record: Slot, lossKnown: boolean, normKnown: boolean): void {
     const context = this.pendingBatch === undefined ? { step: record.step } : { step: record.step, batch: this.pendingBatch };
     const signals: Array<['loss' | 'gradNorm', SpikeDetector | null, number, boolean]> = [
       ['loss', this.lossDetector, record.loss, lossKnown],
@@ -287,17 +279,6 @@ export class Monitor implements Guard {
       if (event === null) continue;
       this.spikeEvents.push({ ...event, signal });
       record.spikes.push(signal);
-    }
-  }
-
-  // why: a copy is taken here only the first time a parameter is seen; after that `afterStep`
-  // refreshes it in the same pass that measures ‖ΔW‖, so tracking costs one pass per step.
-  private snapshotWeights(parameters: readonly Tensor[]): void {
-    for (const param of parameters) {
-      const copy = this.previousWeights.get(param);
-      if (copy === undefined || copy.length !== param.data.length || copy.constructor !== param.data.constructor) {
-        this.previousWeights.set(param, param.data.slice());
-      }
     }
   }
 }

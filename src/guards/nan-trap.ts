@@ -1,4 +1,5 @@
-import { ArgumentError, NonFiniteError } from '../errors.js';
+import { ArgumentError, NonFiniteError, countOf } from '../errors.js';
+import { describeModule } from '../autograd/graph.js';
 import type { GradientView, Guard, NodeGradientEvent, NonFiniteInfo, PassControl } from '../autograd/hooks.js';
 import { createdAt, describeProducer, isNonFiniteProducer } from '../autograd/nonfinite.js';
 
@@ -80,13 +81,12 @@ function warn(info: NonFiniteInfo, control: PassControl): void {
 function zero(event: NodeGradientEvent, control: PassControl): void {
   let count = 0;
   for (const view of event.inputGrads) if (view !== null && !view.finite) count += zeroNonFinite(view);
-  const where = event.module === undefined ? '' : ` in module '${event.module}'`;
   control.report.actions.push({
     guard: 'nanTrap',
     kind: 'zero',
     ...(event.module === undefined ? {} : { target: event.module }),
     count,
-    message: `nanTrap: zeroed ${count} non-finite gradient values produced by ${event.op}${where}`,
+    message: `nanTrap: zeroed ${countOf(count, 'non-finite gradient value')} produced by ${event.op} ${describeModule(event.module)}`,
   });
 }
 

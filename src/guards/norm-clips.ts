@@ -1,3 +1,4 @@
+import { countOf } from '../errors.js';
 import type { Guard } from '../autograd/hooks.js';
 import { clampInPlace } from './clip.js';
 import {
@@ -105,7 +106,7 @@ export function valueClip(options: ValueClipOptions): Guard {
         const target = parameterLabel(event.parameters[i]!, i);
         control.report.actions.push({
           guard: 'valueClip', kind: 'clamp', target, count,
-          message: `valueClip: clamped ${count} values of ${target} to ±${clipValue}`,
+          message: `valueClip: clamped ${countOf(count, 'value')} of ${target} to ±${clipValue}`,
         });
       });
     },

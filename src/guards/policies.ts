@@ -1,3 +1,4 @@
+import { describeModule } from '../autograd/graph.js';
 import type { BackwardReport } from '../autograd/hooks.js';
 import type { Tensor } from '../autograd/tensor.js';
 import { ArgumentError, GradientError, NonFiniteError } from '../errors.js';
@@ -142,7 +143,11 @@ export class GuardedOptimizer {
   }
 }
 
-/** A guarded optimizer; see `GuardedOptimizer`. */
+/**
+ * A guarded optimizer; see `GuardedOptimizer`.
+ * @example
+ * const guarded = guards.guardedStep(new optim.SGD(model.parameters(), { lr: 0.1 }), { maxConsecutiveSkips: 3 });
+ */
 export function guardedStep(optimizer: StepOptimizer, options: GuardedStepOptions = {}): GuardedOptimizer {
   return new GuardedOptimizer(optimizer, options);
 }
@@ -151,7 +156,7 @@ export function guardedStep(optimizer: StepOptimizer, options: GuardedStepOption
 export function nonFiniteError(report: BackwardReport, why: string, loss?: number): NonFiniteError {
   const origin = report.nonFinite;
   const what = loss !== undefined && !Number.isFinite(loss) ? `the loss is ${loss}` : `the gradient norm is ${report.totalNorm}`;
-  const where = origin === null ? '' : `; first produced by '${origin.op}' in the ${origin.phase} pass${origin.module === undefined ? '' : ` of module '${origin.module}'`}`;
+  const where = origin === null ? '' : `; first produced by '${origin.op}' in the ${origin.phase} pass ${describeModule(origin.module)}`;
   return new NonFiniteError(origin?.op ?? 'guardedStep', origin?.phase ?? 'backward', origin?.module, `${why}: ${what}${where}`);
 }
 

@@ -1,4 +1,4 @@
-import { ArgumentError } from '../errors.js';
+import { positiveInteger } from '../errors.js';
 
 /**
  * A fixed-capacity first-in-first-out buffer: once full, each push overwrites the oldest item.
@@ -19,9 +19,7 @@ export class RingBuffer<T> {
   pushed = 0;
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new ArgumentError('RingBuffer', `capacity must be a positive integer, got ${capacity}`);
-    }
+    positiveInteger('RingBuffer', 'capacity', capacity);
     this.items = new Array<T | undefined>(capacity).fill(undefined);
   }
 

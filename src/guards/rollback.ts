@@ -1,5 +1,5 @@
 import type { BackwardReport } from '../autograd/hooks.js';
-import { ArgumentError } from '../errors.js';
+import { positiveInteger } from '../errors.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import type { Monitor } from './monitor.js';
 import { nonFiniteError, type StepContext, type StepOptimizer } from './policies.js';
@@ -84,12 +84,12 @@ export class Rollback<S> {
   rollbacks = 0;
 
   constructor(readonly optimizer: StatefulOptimizer<S>, options: RollbackOptions = {}) {
-    this.every = positiveInteger('every', options.every ?? 100);
-    this.snapshots = new RingBuffer<Snapshot<S>>(positiveInteger('keep', options.keep ?? 2));
+    this.every = positiveInteger('rollback', 'every', options.every ?? 100);
+    this.snapshots = new RingBuffer<Snapshot<S>>(positiveInteger('rollback', 'keep', options.keep ?? 2));
     this.detector = options.spikeDetector ?? null;
-    this.maxConsecutive = positiveInteger('maxConsecutiveRollbacks', options.maxConsecutiveRollbacks ?? 5);
+    this.maxConsecutive = positiveInteger('rollback', 'maxConsecutiveRollbacks', options.maxConsecutiveRollbacks ?? 5);
     this.skipSinceSnapshot = options.skipSinceSnapshot ?? false;
-    this.maxSkipped = positiveInteger('maxSkipped', options.maxSkipped ?? 100_000);
+    this.maxSkipped = positiveInteger('rollback', 'maxSkipped', options.maxSkipped ?? 100_000);
     this.monitor = options.monitor ?? null;
     this.snapshot();
   }
@@ -178,7 +178,11 @@ export class Rollback<S> {
   }
 }
 
-/** A rollback policy; see `Rollback`. */
+/**
+ * A rollback policy; see `Rollback`.
+ * @example
+ * const guard = guards.rollback(optimizer, { every: 50, keep: 2 });
+ */
 export function rollback<S>(optimizer: StatefulOptimizer<S>, options: RollbackOptions = {}): Rollback<S> {
   return new Rollback(optimizer, options);
 }
@@ -186,9 +190,4 @@ export function rollback<S>(optimizer: StatefulOptimizer<S>, options: RollbackOp
 function batchesOf(batch: number | readonly number[] | undefined): number[] {
   if (batch === undefined) return [];
   return typeof batch === 'number' ? [batch] : [...batch];
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new ArgumentError('rollback', `${name} must be a positive integer, got ${value}`);
-  return value;
 }

@@ -1,4 +1,4 @@
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, nonNegativeInteger, positiveInteger } from '../errors.js';
 import { RingBuffer } from './ring.js';
 
 /**
@@ -66,7 +66,7 @@ abstract class SpikeRule implements SpikeDetector {
     if (this.mode !== 'min' && this.mode !== 'max') {
       throw new ArgumentError('spikeDetector', `mode must be 'min' or 'max', got ${JSON.stringify(this.mode)}`);
     }
-    this.warmup = nonNegativeInteger('warmup', options.warmup ?? defaultWarmup);
+    this.warmup = nonNegativeInteger('spikeDetector', 'warmup', options.warmup ?? defaultWarmup);
     this.excludePrevious = options.excludePrevious ?? true;
     this.recent = new RingBuffer<SpikeEvent>(options.eventCapacity ?? 100);
   }
@@ -212,7 +212,7 @@ export class LightningSpikeDetector extends SpikeRule {
 
   constructor(options: LightningSpikeOptions = {}) {
     super(options, 1);
-    this.windowValues = new RingBuffer<number>(positiveInteger('window', options.window ?? 10));
+    this.windowValues = new RingBuffer<number>(positiveInteger('spikeDetector', 'window', options.window ?? 10));
     this.atol = options.atol ?? null;
     this.rtol = options.rtol === undefined ? 2 : options.rtol;
   }
@@ -242,25 +242,24 @@ export class LightningSpikeDetector extends SpikeRule {
   }
 }
 
-/** The z-score spike rule; see `ZScoreSpikeDetector`. */
+/**
+ * The z-score spike rule; see `ZScoreSpikeDetector`.
+ * @example
+ * const detector = guards.zScoreSpike({ threshold: 4 });
+ */
 export function zScoreSpike(options: ZScoreOptions = {}): ZScoreSpikeDetector {
   return new ZScoreSpikeDetector(options);
 }
 
-/** Lightning's spike rule; see `LightningSpikeDetector`. */
+/**
+ * Lightning's spike rule; see `LightningSpikeDetector`.
+ * @example
+ * const detector = guards.spikeDetection({ window: 10, rtol: 2 });
+ */
 export function spikeDetection(options: LightningSpikeOptions = {}): LightningSpikeDetector {
   return new LightningSpikeDetector(options);
 }
 
-function nonNegativeInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw new ArgumentError('spikeDetector', `${name} must be a non-negative integer, got ${value}`);
-  return value;
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new ArgumentError('spikeDetector', `${name} must be a positive integer, got ${value}`);
-  return value;
-}
 
 function positive(name: string, value: number): number {
   if (!(value > 0)) throw new ArgumentError('spikeDetector', `${name} must be positive, got ${value}`);

@@ -1,4 +1,4 @@
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, positiveInteger } from '../errors.js';
 import type { Guard, PassControl } from '../autograd/hooks.js';
 import { clipCoefficient, nonFiniteLabels, reportNonFiniteNorm, scaleAll, totalNorm } from './norms.js';
 
@@ -87,9 +87,7 @@ function checkOptions(options: ZClipOptions): Required<ZClipOptions> {
   };
   if (!(settings.zThreshold > 0)) throw new ArgumentError('zclip', `zThreshold must be > 0, got ${settings.zThreshold}`);
   if (!(settings.alpha >= 0 && settings.alpha < 1)) throw new ArgumentError('zclip', `alpha must be in [0, 1), got ${settings.alpha}`);
-  if (!Number.isInteger(settings.warmupSteps) || settings.warmupSteps < 1) {
-    throw new ArgumentError('zclip', `warmupSteps must be a positive integer, got ${settings.warmupSteps}`);
-  }
+  positiveInteger('zclip', 'warmupSteps', settings.warmupSteps);
   if (settings.onSpike !== 'clip' && settings.onSpike !== 'skip') {
     throw new ArgumentError('zclip', `onSpike must be 'clip' or 'skip', got ${String(settings.onSpike)}`);
   }

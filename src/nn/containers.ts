@@ -32,7 +32,7 @@ export class Sequential extends Module {
   at(index: number): Module {
     const module = this.#children.at(index);
     if (module === undefined) {
-      throw new ArgumentError('Sequential.at', `index ${index} is out of range for ${this.#children.length} modules`);
+      throw new ArgumentError('Sequential.at', `index must be in [-${this.#children.length}, ${this.#children.length}) for ${this.#children.length} modules, got ${index}`);
     }
     return module;
   }

@@ -43,13 +43,15 @@ export function calculateGain(nonlinearity: Nonlinearity, slope = 0.01): number 
     case 'selu':
       return 3 / 4;
     default:
-      throw new ArgumentError('calculateGain', `unknown non-linearity ${JSON.stringify(nonlinearity)}`);
+      throw new ArgumentError('calculateGain', `nonlinearity must be 'linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu' or 'selu', got ${JSON.stringify(nonlinearity)}`);
   }
 }
 
 /**
  * fan_in and fan_out of a weight: for [out, in] they are in and out; dimensions past the second
  * (convolution kernels) multiply both, as PyTorch's `_calculate_fan_in_and_fan_out`.
+ * @example
+ * nn.init.fans(zeros([3, 5])); // { fanIn: 5, fanOut: 3 }
  */
 export function fans(tensor: Tensor): { fanIn: number; fanOut: number } {
   if (tensor.ndim < 2) {

@@ -1,7 +1,7 @@
 import { linear } from '../autograd/functional.js';
 import { zeros } from '../autograd/creation.js';
 import type { Tensor } from '../autograd/tensor.js';
-import { ArgumentError } from '../errors.js';
+import { positiveInteger } from '../errors.js';
 import type { DType } from '../tensor/dtype.js';
 import * as init from './init.js';
 import { Module } from './module.js';
@@ -30,11 +30,8 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
-    for (const [name, value] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
-      if (!Number.isInteger(value) || value <= 0) {
-        throw new ArgumentError('Linear', `${name} must be a positive integer, got ${String(value)}`);
-      }
-    }
+    positiveInteger('Linear', 'inFeatures', inFeatures);
+    positiveInteger('Linear', 'outFeatures', outFeatures);
     const dtype = options.dtype ?? 'float32';
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;

@@ -41,7 +41,7 @@ function makeActivation(activation: ActivationName | (() => Module)): Module {
     case 'tanh': return new Tanh();
     case 'sigmoid': return new Sigmoid();
     case 'gelu': return new GELU();
-    default: throw new ArgumentError('mlp', `unknown activation ${JSON.stringify(activation)}`);
+    default: throw new ArgumentError('mlp', `activation must be 'relu', 'leakyRelu', 'tanh', 'sigmoid', 'gelu' or a function returning a Module, got ${JSON.stringify(activation)}`);
   }
 }
 

@@ -18,7 +18,9 @@ const localNames = new WeakMap<Module, string>();
 /**
  * Base class of every layer and model, as PyTorch's `nn.Module`:
  * - submodules and parameters are found by property name: every own enumerable property
- *   that holds a `Module`, or a leaf tensor with `requiresGrad` (a parameter);
+ *   that holds a `Module`, or a leaf tensor with `requiresGrad` (a parameter). A parameter stays
+ *   registered after `requiresGrad = false` (frozen), as in PyTorch: it is still in `parameters()`,
+ *   `stateDict()` and `loadStateDict()`; it just gets no gradient, and optimizers skip it;
  * - names are PyTorch's `state_dict` keys: `'fc1.weight'`, `'0.bias'`, `'layers.3.weight'`;
  * - while `forward` runs, every op it records is tagged with the module's dotted path, and its
  *   output is marked as the module's output, so guards can say which layer a gradient belongs to.
@@ -83,7 +85,7 @@ export abstract class Module {
     const own: Array<[string, Tensor]> = [];
     for (const key of Object.keys(this)) {
       const value: unknown = Reflect.get(this, key);
-      if (value instanceof Tensor && value.isLeaf && value.requiresGrad) own.push([key, value]);
+      if (value instanceof Tensor && value.isLeaf && value.everRequiredGrad) own.push([key, value]);
     }
     return own;
   }

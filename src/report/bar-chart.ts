@@ -1,7 +1,7 @@
 import { NON_FINITE_COLOR } from './colors.js';
 import { legend } from './line-chart.js';
 import { extentOf, formatNumber, linearScale, logScale } from './scale.js';
-import { el, escapeXml, frame, svgRoot, text } from './svg.js';
+import { element, escapeXml, frame, svgRoot, text } from './svg.js';
 
 /** One set of bars (one per category), drawn side by side with the other sets. */
 export interface BarGroup {
@@ -48,7 +48,7 @@ export function barChart(options: BarChartOptions): string {
     });
   });
   const ticks = y.ticks.map((t) => [
-    el('line', { class: 'grid', x1: f.left, x2: f.right, y1: y.at(t), y2: y.at(t) }),
+    element('line', { class: 'grid', x1: f.left, x2: f.right, y1: y.at(t), y2: y.at(t) }),
     text(formatNumber(t), { class: 'tick', x: f.left - 6, y: y.at(t) + 4, 'text-anchor': 'end' }),
   ].join(''));
   const labels = options.categories.map((category, c) =>
@@ -58,12 +58,12 @@ export function barChart(options: BarChartOptions): string {
   return svgRoot(
     f,
     { id: options.id, class: 'chart bar-chart', 'aria-label': options.title },
-    el('title', {}, escapeXml(options.title)),
-    el('g', { class: 'axes' }, ...ticks, ...labels,
-      el('line', { class: 'baseline', x1: f.left, x2: f.right, y1: y.at(options.baseline), y2: y.at(options.baseline) }),
+    element('title', {}, escapeXml(options.title)),
+    element('g', { class: 'axes' }, ...ticks, ...labels,
+      element('line', { class: 'baseline', x1: f.left, x2: f.right, y1: y.at(options.baseline), y2: y.at(options.baseline) }),
       text(options.xLabel, { class: 'axis-title', x: (f.left + f.right) / 2, y: f.bottom + 32, 'text-anchor': 'middle' }),
       text(options.yLabel, { class: 'axis-title', x: 14, y: midY, 'text-anchor': 'middle', transform: `rotate(-90 14 ${midY})` })),
-    el('g', { class: 'bars' }, ...bars),
+    element('g', { class: 'bars' }, ...bars),
     legend(options.groups, f),
   );
 }
@@ -72,9 +72,9 @@ function bar(x: number, width: number, value: number, valueY: number, baseY: num
   const tip = `${group.name} · ${category}: ${formatNumber(value)}`;
   if (!Number.isFinite(valueY)) {
     if (Number.isFinite(value)) return ''; // a finite value a log axis cannot place (≤ 0): no bar
-    return el('rect', { class: 'bar nonfinite', x, y: top, width: width * 0.9, height: 6, fill: NON_FINITE_COLOR, 'data-tip': tip });
+    return element('rect', { class: 'bar nonfinite', x, y: top, width: width * 0.9, height: 6, fill: NON_FINITE_COLOR, 'data-tip': tip });
   }
   const y = Math.min(valueY, baseY);
   const height = Math.max(1, Math.abs(baseY - valueY));
-  return el('rect', { class: 'bar', x, y, width: width * 0.9, height, fill: group.color, 'data-tip': tip });
+  return element('rect', { class: 'bar', x, y, width: width * 0.9, height, fill: group.color, 'data-tip': tip });
 }

@@ -2,6 +2,7 @@ import type { Node } from '../autograd/graph.js';
 import type { Guard } from '../autograd/hooks.js';
 import type { Tensor } from '../autograd/tensor.js';
 import { formatShape } from '../errors.js';
+import { bufferStats } from '../tensor/kernels/reduce.js';
 import { NON_FINITE_COLOR, inkOnRamp, rampColor } from './colors.js';
 import { formatNumber } from './scale.js';
 
@@ -127,9 +128,7 @@ function describe(tensor: Tensor, norms: ReadonlyMap<Node, number>, color: (norm
 
 function gradNorm(tensor: Tensor): number | undefined {
   if (tensor.grad === null) return undefined;
-  let sum = 0;
-  for (const v of tensor.grad.data) sum += v * v;
-  return Math.sqrt(sum);
+  return Math.sqrt(bufferStats(tensor.grad.data).sumOfSquares);
 }
 
 /** Fill colours on a log ramp over the graph's finite positive norms; black for NaN/Inf, grey for none. */

@@ -1,7 +1,7 @@
 import { NON_FINITE_COLOR, rampColor } from './colors.js';
 import type { LayerNorms } from './model.js';
 import { formatNumber, linearScale } from './scale.js';
-import { el, escapeXml, frame, px, svgRoot, text } from './svg.js';
+import { element, escapeXml, frame, px, svgRoot, text } from './svg.js';
 
 export interface HeatMapOptions {
   readonly id: string;
@@ -41,7 +41,7 @@ export function heatMap(options: HeatMapOptions): string {
       const value = groupMax(norms[row] ?? [], start, end);
       const fill = Number.isFinite(value) ? rampColor(toT(Math.max(value, extent[0]))) : NON_FINITE_COLOR;
       const stepLabel = start === end - 1 ? `step ${steps[start]}` : `steps ${steps[start]}–${steps[end - 1]}`;
-      cells.push(el('rect', {
+      cells.push(element('rect', {
         class: 'cell', x: f.left + column * cellWidth, y, width: cellWidth + 0.3, height: rowHeight - 1, fill,
         'data-tip': `layer ${layer} · ${stepLabel} · ‖grad‖ ${formatNumber(value)}`,
       }));
@@ -50,8 +50,8 @@ export function heatMap(options: HeatMapOptions): string {
   return svgRoot(
     f,
     { id: options.id, class: 'chart heat-map', 'aria-label': options.title },
-    el('title', {}, escapeXml(options.title)),
-    el('g', { class: 'cells' }, ...cells),
+    element('title', {}, escapeXml(options.title)),
+    element('g', { class: 'cells' }, ...cells),
     rowLabels(layers, f.left, f.bottom, rowHeight),
     stepAxis(stepCount, f.left, f.right, f.bottom),
     colorBar(f.right + 18, f.top, f.bottom, extent),
@@ -102,7 +102,7 @@ function rowLabels(layers: readonly string[], left: number, bottom: number, rowH
   );
   const midY = bottom - (layers.length * rowHeight) / 2;
   labels.push(text('layer (input ↓)', { class: 'axis-title', x: 14, y: midY, 'text-anchor': 'middle', transform: `rotate(-90 14 ${px(midY)})` }));
-  return el('g', { class: 'row-labels' }, ...labels);
+  return element('g', { class: 'row-labels' }, ...labels);
 }
 
 function stepAxis(stepCount: number, left: number, right: number, bottom: number): string {
@@ -111,24 +111,24 @@ function stepAxis(stepCount: number, left: number, right: number, bottom: number
   const at = (t: number): number => left + (t / Math.max(1, stepCount)) * (right - left);
   const marks = ticks.map((t) => text(formatNumber(t), { class: 'tick', x: at(t), y: bottom + 16, 'text-anchor': 'middle' }));
   marks.push(text('step', { class: 'axis-title', x: (left + right) / 2, y: bottom + 34, 'text-anchor': 'middle' }));
-  return el('g', { class: 'step-axis' }, ...marks);
+  return element('g', { class: 'step-axis' }, ...marks);
 }
 
 /** A vertical colour bar with labelled decades, and the black swatch for NaN/Inf. */
 function colorBar(x: number, top: number, bottom: number, extent: readonly [number, number]): string {
-  const stops = Array.from({ length: 9 }, (_, i) => el('stop', { offset: `${i * 12.5}%`, 'stop-color': rampColor(1 - i / 8) }));
+  const stops = Array.from({ length: 9 }, (_, i) => element('stop', { offset: `${i * 12.5}%`, 'stop-color': rampColor(1 - i / 8) }));
   const id = `ramp-${Math.round(x)}-${Math.round(bottom)}`;
   const height = Math.max(20, bottom - top - 22);
   const labels = [extent[1], Math.sqrt(extent[0] * extent[1]), extent[0]].map((v, i) =>
     text(`${i === 0 ? '≥ ' : i === 2 ? '≤ ' : ''}${formatNumber(v)}`, { class: 'tick', x: x + 16, y: top + 4 + (i * height) / 2, 'text-anchor': 'start' }),
   );
-  return el(
+  return element(
     'g',
     { class: 'color-bar' },
-    el('defs', {}, el('linearGradient', { id, x1: 0, x2: 0, y1: 0, y2: 1 }, ...stops)),
-    el('rect', { x, y: top, width: 12, height, fill: `url(#${id})` }),
+    element('defs', {}, element('linearGradient', { id, x1: 0, x2: 0, y1: 0, y2: 1 }, ...stops)),
+    element('rect', { x, y: top, width: 12, height, fill: `url(#${id})` }),
     ...labels,
-    el('rect', { x, y: top + height + 8, width: 12, height: 10, fill: NON_FINITE_COLOR }),
+    element('rect', { x, y: top + height + 8, width: 12, height: 10, fill: NON_FINITE_COLOR }),
     text('NaN/Inf', { class: 'tick', x: x + 16, y: top + height + 17, 'text-anchor': 'start' }),
   );
 }

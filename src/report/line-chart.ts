@@ -1,6 +1,6 @@
 import { NON_FINITE_COLOR } from './colors.js';
 import { extentOf, linearScale, logScale, type Scale } from './scale.js';
-import { axes, el, escapeXml, frame, pathData, px, svgRoot, text, type Frame } from './svg.js';
+import { axes, element, escapeXml, frame, pathData, px, svgRoot, text, type Frame } from './svg.js';
 
 /** One line of a chart: points in data units, drawn in `color`. */
 export interface LineSeries {
@@ -40,7 +40,7 @@ export function lineChart(options: LineChartOptions): string {
   const x = linearScale(xExtent, [f.left, f.right], 8);
   const y = options.log ? logScale(yExtent, [f.bottom, f.top]) : linearScale(yExtent, [f.bottom, f.top]);
   const lines = options.series.map((s) =>
-    el('path', {
+    element('path', {
       class: 'series',
       d: pathData(s.points.map(([px0, py]) => [x.at(px0), y.at(py)])),
       stroke: s.color,
@@ -51,12 +51,12 @@ export function lineChart(options: LineChartOptions): string {
   return svgRoot(
     f,
     { id: options.id, class: 'chart line-chart', 'aria-label': options.title, 'data-hover': hoverData(options.series, x, f) },
-    el('title', {}, escapeXml(options.title)),
+    element('title', {}, escapeXml(options.title)),
     axes(f, x, y, { x: options.xLabel, y: options.yLabel }),
-    el('g', { class: 'lines' }, ...lines),
-    el('g', { class: 'nonfinite-marks' }, ...crosses),
+    element('g', { class: 'lines' }, ...lines),
+    element('g', { class: 'nonfinite-marks' }, ...crosses),
     legend(options.series, f),
-    el('line', { class: 'crosshair', x1: f.left, x2: f.left, y1: f.top, y2: f.bottom, visibility: 'hidden' }),
+    element('line', { class: 'crosshair', x1: f.left, x2: f.left, y1: f.top, y2: f.bottom, visibility: 'hidden' }),
   );
 }
 
@@ -67,12 +67,12 @@ function nonFiniteCross(series: LineSeries, x: Scale, f: Frame): string {
   const cx = x.at(first[0]);
   const cy = f.top + 8;
   const label = `${series.name}: first non-finite value at step ${first[0]}`;
-  return el(
+  return element(
     'g',
     { class: 'nonfinite', 'data-tip': label },
-    el('title', {}, escapeXml(label)),
-    el('path', { d: `M${px(cx - 5)} ${px(cy - 5)}L${px(cx + 5)} ${px(cy + 5)}M${px(cx - 5)} ${px(cy + 5)}L${px(cx + 5)} ${px(cy - 5)}`, stroke: series.color, 'stroke-width': 2.5 }),
-    el('line', { x1: cx, x2: cx, y1: cy + 6, y2: f.bottom, stroke: NON_FINITE_COLOR, 'stroke-dasharray': '2 3', 'stroke-width': 0.8 }),
+    element('title', {}, escapeXml(label)),
+    element('path', { d: `M${px(cx - 5)} ${px(cy - 5)}L${px(cx + 5)} ${px(cy + 5)}M${px(cx - 5)} ${px(cy + 5)}L${px(cx + 5)} ${px(cy - 5)}`, stroke: series.color, 'stroke-width': 2.5 }),
+    element('line', { x1: cx, x2: cx, y1: cy + 6, y2: f.bottom, stroke: NON_FINITE_COLOR, 'stroke-dasharray': '2 3', 'stroke-width': 0.8 }),
   );
 }
 
@@ -86,14 +86,14 @@ export function legend(series: ReadonlyArray<{ name: string; color: string }>, f
   const items = series.map((s, i) => {
     const lx = f.left + (i % 4) * columnWidth;
     const ly = f.bottom + 38 + Math.floor(i / 4) * 18;
-    return el(
+    return element(
       'g',
       { class: 'legend-item' },
-      el('rect', { x: lx, y: ly - 9, width: 14, height: 4, fill: s.color }),
+      element('rect', { x: lx, y: ly - 9, width: 14, height: 4, fill: s.color }),
       text(s.name, { x: lx + 20, y: ly - 3 }),
     );
   });
-  return el('g', { class: 'legend' }, ...items);
+  return element('g', { class: 'legend' }, ...items);
 }
 
 /** The numbers the hover script needs: plot edges, x domain and every series' points. */

@@ -20,9 +20,9 @@ export function escapeXml(text: string): string {
 /**
  * One element as a string; `children` are already-serialised strings.
  * @example
- * el('circle', { cx: 1, cy: 2, r: 3 }); // '<circle cx="1" cy="2" r="3"/>'
+ * element('circle', { cx: 1, cy: 2, r: 3 }); // '<circle cx="1" cy="2" r="3"/>'
  */
-export function el(tag: string, attrs: Attrs = {}, ...children: string[]): string {
+export function element(tag: string, attrs: Attrs = {}, ...children: string[]): string {
   let open = `<${tag}`;
   for (const [name, value] of Object.entries(attrs)) {
     if (value === undefined) continue;
@@ -37,7 +37,7 @@ export function el(tag: string, attrs: Attrs = {}, ...children: string[]): strin
  * text('loss', { x: 10, y: 20 }); // '<text x="10" y="20">loss</text>'
  */
 export function text(content: string, attrs: Attrs = {}): string {
-  return el('text', attrs, escapeXml(content));
+  return element('text', attrs, escapeXml(content));
 }
 
 /**
@@ -101,28 +101,28 @@ export function axes(f: Frame, x: Scale, y: Scale, labels: { x: string; y: strin
   const parts: string[] = [];
   for (const tick of y.ticks) {
     const ty = y.at(tick);
-    parts.push(el('line', { class: 'grid', x1: f.left, x2: f.right, y1: ty, y2: ty }));
+    parts.push(element('line', { class: 'grid', x1: f.left, x2: f.right, y1: ty, y2: ty }));
     parts.push(text(formatNumber(tick), { class: 'tick', x: f.left - 6, y: ty + 4, 'text-anchor': 'end' }));
   }
   for (const tick of x.ticks) {
     const tx = x.at(tick);
-    parts.push(el('line', { class: 'grid', x1: tx, x2: tx, y1: f.top, y2: f.bottom }));
+    parts.push(element('line', { class: 'grid', x1: tx, x2: tx, y1: f.top, y2: f.bottom }));
     parts.push(text(formatNumber(tick), { class: 'tick', x: tx, y: f.bottom + 16, 'text-anchor': 'middle' }));
   }
-  parts.push(el('rect', { class: 'plot-border', x: f.left, y: f.top, width: f.right - f.left, height: f.bottom - f.top }));
+  parts.push(element('rect', { class: 'plot-border', x: f.left, y: f.top, width: f.right - f.left, height: f.bottom - f.top }));
   parts.push(text(labels.x, { class: 'axis-title', x: (f.left + f.right) / 2, y: f.height - 6, 'text-anchor': 'middle' }));
   const midY = (f.top + f.bottom) / 2;
   parts.push(text(labels.y, { class: 'axis-title', x: 14, y: midY, 'text-anchor': 'middle', transform: `rotate(-90 14 ${px(midY)})` }));
-  return el('g', { class: 'axes' }, ...parts);
+  return element('g', { class: 'axes' }, ...parts);
 }
 
 /**
  * An `<svg>` root with a viewBox, scaled by CSS to its container's width.
  * @example
- * svgRoot(frame(200, 100), { id: 'demo' }, el('circle', { cx: 50, cy: 50, r: 10 }));
+ * svgRoot(frame(200, 100), { id: 'demo' }, element('circle', { cx: 50, cy: 50, r: 10 }));
  */
 export function svgRoot(f: Frame, attrs: Attrs, ...children: string[]): string {
-  return el(
+  return element(
     'svg',
     { xmlns: 'http://www.w3.org/2000/svg', viewBox: `0 0 ${f.width} ${f.height}`, role: 'img', ...attrs },
     ...children,

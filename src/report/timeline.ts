@@ -1,7 +1,7 @@
 import { NON_FINITE_COLOR } from './colors.js';
 import type { EventKind, RunEvent } from './model.js';
 import { formatNumber, linearScale } from './scale.js';
-import { el, escapeXml, frame, px, svgRoot, text, type Attrs } from './svg.js';
+import { element, escapeXml, frame, px, svgRoot, text, type Attrs } from './svg.js';
 
 /** One row of the timeline: a run and its events. */
 export interface TimelineRow {
@@ -42,10 +42,10 @@ export function timeline(options: TimelineOptions): string {
   const rows = options.rows.map((row, r) => {
     const cy = f.top + r * rowHeight + rowHeight / 2;
     const marks = [...row.events].sort(byDrawingOrder).map((event) => mark(event, x.at(event.step), cy, row.name));
-    return el(
+    return element(
       'g',
       { class: 'timeline-row', 'data-run': row.name },
-      el('line', { class: 'grid', x1: f.left, x2: f.right, y1: cy, y2: cy }),
+      element('line', { class: 'grid', x1: f.left, x2: f.right, y1: cy, y2: cy }),
       text(row.name, { class: 'tick', x: f.left - 8, y: cy + 4, 'text-anchor': 'end' }),
       ...marks,
     );
@@ -55,9 +55,9 @@ export function timeline(options: TimelineOptions): string {
   return svgRoot(
     f,
     { id: options.id, class: 'chart timeline', 'aria-label': options.title },
-    el('title', {}, escapeXml(options.title)),
+    element('title', {}, escapeXml(options.title)),
     ...rows,
-    el('g', { class: 'axes' }, ...ticks, text('step', { class: 'axis-title', x: (f.left + f.right) / 2, y: rowsBottom + 32, 'text-anchor': 'middle' })),
+    element('g', { class: 'axes' }, ...ticks, text('step', { class: 'axis-title', x: (f.left + f.right) / 2, y: rowsBottom + 32, 'text-anchor': 'middle' })),
     timelineLegend(f.left, rowsBottom + 52, (f.right - f.left) / 6),
   );
 }
@@ -77,17 +77,17 @@ function shape(kind: EventKind, cx: number, cy: number, attrs: Attrs): string {
   const { color } = MARKS[kind];
   switch (kind) {
     case 'clip':
-      return el('line', { ...attrs, x1: cx, x2: cx, y1: cy - 8, y2: cy + 8, stroke: color, 'stroke-width': 1.5, 'stroke-opacity': 0.6 });
+      return element('line', { ...attrs, x1: cx, x2: cx, y1: cy - 8, y2: cy + 8, stroke: color, 'stroke-width': 1.5, 'stroke-opacity': 0.6 });
     case 'skip':
-      return el('rect', { ...attrs, x: cx - 4, y: cy - 4, width: 8, height: 8, fill: color });
+      return element('rect', { ...attrs, x: cx - 4, y: cy - 4, width: 8, height: 8, fill: color });
     case 'corrupt':
-      return el('rect', { ...attrs, x: cx - 1.5, y: cy - 11, width: 3, height: 22, fill: color, 'fill-opacity': 0.8 });
+      return element('rect', { ...attrs, x: cx - 1.5, y: cy - 11, width: 3, height: 22, fill: color, 'fill-opacity': 0.8 });
     case 'spike':
-      return el('path', { ...attrs, d: `M${px(cx)} ${px(cy - 7)}L${px(cx + 6)} ${px(cy + 5)}L${px(cx - 6)} ${px(cy + 5)}Z`, fill: color });
+      return element('path', { ...attrs, d: `M${px(cx)} ${px(cy - 7)}L${px(cx + 6)} ${px(cy + 5)}L${px(cx - 6)} ${px(cy + 5)}Z`, fill: color });
     case 'rollback':
-      return el('path', { ...attrs, d: `M${px(cx)} ${px(cy - 7)}L${px(cx + 7)} ${px(cy)}L${px(cx)} ${px(cy + 7)}L${px(cx - 7)} ${px(cy)}Z`, fill: color });
+      return element('path', { ...attrs, d: `M${px(cx)} ${px(cy - 7)}L${px(cx + 7)} ${px(cy)}L${px(cx)} ${px(cy + 7)}L${px(cx - 7)} ${px(cy)}Z`, fill: color });
     case 'nonfinite':
-      return el('path', {
+      return element('path', {
         ...attrs, d: `M${px(cx - 7)} ${px(cy - 7)}L${px(cx + 7)} ${px(cy + 7)}M${px(cx - 7)} ${px(cy + 7)}L${px(cx + 7)} ${px(cy - 7)}`,
         stroke: color, 'stroke-width': 3,
       });
@@ -97,9 +97,9 @@ function shape(kind: EventKind, cx: number, cy: number, attrs: Attrs): string {
 function timelineLegend(left: number, y: number, columnWidth: number): string {
   const kinds = Object.keys(MARKS) as EventKind[];
   const items = kinds.map((kind, i) =>
-    el('g', { class: 'legend-item' },
+    element('g', { class: 'legend-item' },
       shape(kind, left + i * columnWidth + 8, y - 4, { class: 'legend-mark' }),
       text(MARKS[kind].label, { x: left + i * columnWidth + 20, y })),
   );
-  return el('g', { class: 'legend' }, ...items);
+  return element('g', { class: 'legend' }, ...items);
 }

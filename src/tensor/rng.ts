@@ -4,6 +4,9 @@
  * Uniforms take the top 24 bits (exact in float32 and float64); normals use Box–Muller and
  * keep the second value of each pair. Only 32-bit integer arithmetic is used, so the stream is
  * identical on every machine and JavaScript engine.
+ * @example
+ * const generator = new Generator(42);
+ * generator.uniform(); // the same number on every machine, in [0, 1)
  */
 export class Generator {
   private s0 = 0;
@@ -102,7 +105,11 @@ function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
 
-/** The global generator behind `rand`, `randn`, init and shuffling. */
+/**
+ * The global generator behind `rand`, `randn`, init and shuffling; `manualSeed` reseeds it.
+ * @example
+ * globalGenerator.permutation(4); // a shuffle of [0, 1, 2, 3], fixed by the last manualSeed
+ */
 export const globalGenerator = new Generator(0);
 
 /**

@@ -3,7 +3,8 @@ import { randn } from '../../autograd/creation.js';
 import * as nn from '../../nn/index.js';
 import { recordGradientNorms, toDot } from '../../report/dot.js';
 import { manualSeed } from '../../tensor/rng.js';
-import { helpText, parseOptions, type OptionSpecs } from '../args.js';
+import { ACTIVATION_OPTION, activationName } from '../activation.js';
+import { parseCommandLine, type OptionSpecs } from '../args.js';
 import { checkOutputPath, writeFileAtomic } from '../files.js';
 import type { Command } from '../main.js';
 
@@ -13,7 +14,7 @@ export const GRAPH_OPTIONS = {
   width: { kind: 'integer', valueName: 'N', description: 'width of the hidden layers', min: 1, default: 8 },
   inputs: { kind: 'integer', valueName: 'N', description: 'input features', min: 1, default: 2 },
   classes: { kind: 'integer', valueName: 'N', description: 'output classes', min: 2, default: 3 },
-  activation: { kind: 'string', valueName: 'NAME', description: 'activation after each hidden layer', choices: ['relu', 'leakyRelu', 'tanh', 'sigmoid', 'gelu'], default: 'relu' },
+  activation: ACTIVATION_OPTION,
   'init-gain': { kind: 'number', valueName: 'X', description: 'weight std as a multiple of He\'s √(2/fan_in)', min: 0, exclusiveMin: true, default: 1 },
   batch: { kind: 'integer', valueName: 'N', description: 'rows in the random input batch', min: 1, default: 4 },
   seed: { kind: 'integer', valueName: 'N', description: 'seed of the weights and the input', min: 0, default: 0 },
@@ -41,17 +42,14 @@ export function hasGraphviz(): boolean {
 
 /** `gradguard graph`: the autograd graph of one training step. */
 export const graph: Command = async ({ argv, stdout, stderr, cwd }) => {
-  const { options, help } = parseOptions('gradguard graph', argv, GRAPH_OPTIONS);
-  if (help) {
-    stdout.write(helpText(USAGE, DESCRIPTION, GRAPH_OPTIONS));
-    return 0;
-  }
+  const options = parseCommandLine('gradguard graph', argv, GRAPH_OPTIONS, { usage: USAGE, description: DESCRIPTION }, stdout);
+  if (options === null) return 0;
   const dotPath = await checkOutputPath('gradguard graph', '--out', options.out, cwd);
   const svgOption = options.svg ?? dotPath.replace(/(\.dot)?$/, '.svg');
   const svgPath = await checkOutputPath('gradguard graph', '--svg', svgOption, cwd);
   manualSeed(options.seed);
   const sizes = [options.inputs, ...Array.from({ length: options.depth - 1 }, () => options.width), options.classes];
-  const model = nn.mlp(sizes, { activation: options.activation as nn.ActivationName, init: 'kaimingNormal', gain: options['init-gain'] });
+  const model = nn.mlp(sizes, { activation: activationName(options.activation), init: 'kaimingNormal', gain: options['init-gain'] });
   const x = randn([options.batch, options.inputs]);
   const targets = Int32Array.from({ length: options.batch }, (_, i) => i % options.classes);
   const loss = nn.crossEntropy(model.forward(x), targets);

@@ -1,6 +1,6 @@
 import { buildReport } from '../../report/html.js';
 import { studyToJSONLines } from '../../report/jsonl.js';
-import { UsageError, helpText, parseOptions, type OptionSpecs } from '../args.js';
+import { UsageError, parseCommandLine, type OptionSpecs } from '../args.js';
 import type { Command } from '../main.js';
 import { version } from '../main.js';
 import { checkOutputPath, writeFileAtomic } from '../files.js';
@@ -59,11 +59,8 @@ const DESCRIPTION = [
 
 /** `gradguard study`: the exploding-gradient study (what `npm start` runs). */
 export const study: Command = async ({ argv, stdout, stderr, cwd }) => {
-  const { options, help } = parseOptions('gradguard study', argv, STUDY_OPTIONS);
-  if (help) {
-    stdout.write(helpText(USAGE, DESCRIPTION, STUDY_OPTIONS));
-    return 0;
-  }
+  const options = parseCommandLine('gradguard study', argv, STUDY_OPTIONS, { usage: USAGE, description: DESCRIPTION }, stdout);
+  if (options === null) return 0;
   const outPath = await checkOutputPath('gradguard study', '--out', options.out, cwd);
   const jsonPath = options.json === undefined ? undefined : await checkOutputPath('gradguard study', '--json', options.json, cwd);
   const corruptBatches = parseCorruption(options.corrupt);

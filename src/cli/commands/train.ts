@@ -1,7 +1,8 @@
 import { buildReport } from '../../report/html.js';
 import { studyToJSONLines } from '../../report/jsonl.js';
 import type { StudyConfig, StudyResult } from '../../report/model.js';
-import { helpText, parseOptions, type OptionSpecs } from '../args.js';
+import { ACTIVATION_OPTION, activationName } from '../activation.js';
+import { parseCommandLine, type OptionSpecs } from '../args.js';
 import { checkOutputPath, writeFileAtomic } from '../files.js';
 import type { Command } from '../main.js';
 import { version } from '../main.js';
@@ -11,15 +12,12 @@ import { trainRun } from '../study/run.js';
 import { TRAIN_GUARD_IDS, combineSettings } from '../study/settings.js';
 import { studySummary } from '../study/summary-text.js';
 
-/** Activation names on the command line → `nn.mlp`'s names. */
-const ACTIVATIONS: Record<string, string> = { relu: 'relu', 'leaky-relu': 'leakyRelu', tanh: 'tanh', sigmoid: 'sigmoid', gelu: 'gelu' };
-
 /** The options of `gradguard train`. */
 export const TRAIN_OPTIONS = {
   dataset: { kind: 'string', valueName: 'DATASET', description: 'training data', choices: DATASET_NAMES, default: 'mnist' },
   depth: { kind: 'integer', valueName: 'N', description: 'Linear layers in the MLP', min: 2, default: 8 },
   width: { kind: 'integer', valueName: 'N', description: 'width of the hidden layers', min: 1, default: 64 },
-  activation: { kind: 'string', valueName: 'NAME', description: 'activation after each hidden layer', choices: Object.keys(ACTIVATIONS), default: 'relu' },
+  activation: ACTIVATION_OPTION,
   'init-gain': { kind: 'number', valueName: 'X', description: 'weight std as a multiple of He\'s √(2/fan_in)', min: 0, exclusiveMin: true, default: 1 },
   optimizer: { kind: 'string', valueName: 'NAME', description: 'optimizer', choices: ['sgd', 'sgd-momentum', 'adam'], default: 'sgd' },
   lr: { kind: 'number', valueName: 'X', description: 'learning rate', min: 0, exclusiveMin: true, default: 0.05 },
@@ -38,11 +36,8 @@ const DESCRIPTION = 'Trains one MLP configuration with the guards you name, show
 
 /** `gradguard train`: one configuration. */
 export const train: Command = async ({ argv, stdout, stderr, cwd }) => {
-  const { options, help } = parseOptions('gradguard train', argv, TRAIN_OPTIONS);
-  if (help) {
-    stdout.write(helpText(USAGE, DESCRIPTION, TRAIN_OPTIONS));
-    return 0;
-  }
+  const options = parseCommandLine('gradguard train', argv, TRAIN_OPTIONS, { usage: USAGE, description: DESCRIPTION }, stdout);
+  if (options === null) return 0;
   const outPath = options.out === undefined ? undefined : await checkOutputPath('gradguard train', '--out', options.out, cwd);
   const jsonPath = options.json === undefined ? undefined : await checkOutputPath('gradguard train', '--json', options.json, cwd);
   const started = performance.now();
@@ -50,7 +45,7 @@ export const train: Command = async ({ argv, stdout, stderr, cwd }) => {
   if (data.note !== undefined) stderr.write(`note: ${data.note}\n`);
   const config: StudyConfig = {
     dataset: data.name, ...(data.note === undefined ? {} : { datasetNote: data.note }), trainSize: data.trainY.length, testSize: data.testY.length,
-    depth: options.depth, width: options.width, activation: ACTIVATIONS[options.activation] ?? 'relu', initGain: options['init-gain'],
+    depth: options.depth, width: options.width, activation: activationName(options.activation), initGain: options['init-gain'],
     optimizer: options.optimizer, lr: options.lr, steps: options.steps, batchSize: options.batch, seed: options.seed,
   };
   const setting = combineSettings(options.guard ?? []);

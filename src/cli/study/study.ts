@@ -4,22 +4,9 @@ import { batchPlan, loadStudyData, type DatasetName } from './dataset.js';
 import { trainRun } from './run.js';
 import type { GuardSetting } from './settings.js';
 
-/** What a study trains: the shared network, data and optimiser, and the guard settings to compare. */
-export interface StudyPlan {
+/** What a study trains: the shared network, data and optimiser (a report's `StudyConfig`), and the guard settings to compare. */
+export interface StudyPlan extends Omit<StudyConfig, 'dataset' | 'datasetNote'> {
   readonly dataset: DatasetName;
-  readonly trainSize: number;
-  readonly testSize: number;
-  readonly depth: number;
-  readonly width: number;
-  readonly activation: string;
-  readonly initGain: number;
-  readonly optimizer: string;
-  readonly lr: number;
-  readonly steps: number;
-  readonly batchSize: number;
-  readonly seed: number;
-  readonly warmupSteps?: number;
-  readonly corruptBatches?: StudyConfig['corruptBatches'];
   readonly settings: readonly GuardSetting[];
 }
 

@@ -35,6 +35,13 @@ export interface OptimizerStateDict {
  * Base class of the optimizers: parameter groups, per-parameter state, `zeroGrad`, and
  * checkpointing. A subclass writes only `update`, the rule for one parameter, as a loop over
  * typed arrays; `step` runs it in place on `param.data` for every parameter with a gradient.
+ * @example
+ * class PlainSGD extends optim.Optimizer<{ lr: number }> {
+ *   protected validate(): void {}
+ *   protected update(param: TypedArray, grad: TypedArray, _state: ParamState, group: ParamGroup<{ lr: number }>): void {
+ *     for (let i = 0; i < param.length; i++) param[i] = param[i]! - group.lr * grad[i]!;
+ *   }
+ * }
  */
 export abstract class Optimizer<O extends BaseOptions> {
   readonly paramGroups: Array<ParamGroup<O>>;
@@ -130,7 +137,7 @@ export abstract class Optimizer<O extends BaseOptions> {
     }
     for (const [key, entry] of Object.entries(saved.state)) {
       const param = params[Number(key)];
-      if (param === undefined) throw new CheckpointError('Optimizer.loadStateDict', `state for parameter ${key}, but there are only ${params.length}`);
+      if (param === undefined) throw new CheckpointError('Optimizer.loadStateDict', `state keys must be parameter indices below ${params.length}, got ${key}`);
       for (const [name, buffer] of Object.entries(entry.buffers)) {
         if (!shapesEqual(buffer.shape, param.shape)) {
           throw new ShapeError('Optimizer.loadStateDict', `buffer '${name}' of parameter ${key} has shape ${formatShape(buffer.shape)}, expected ${formatShape(param.shape)}`, [buffer.shape, param.shape]);
@@ -153,7 +160,7 @@ function toGroups<O extends BaseOptions>(params: ParamsInput<O>): Array<{ params
   if (list.every((item): item is Tensor => item instanceof Tensor)) return [{ params: list } as { params: Tensor[] } & Partial<O>];
   return list.map((item, index) => {
     if (item instanceof Tensor || !Array.isArray(item.params)) {
-      throw new ArgumentError('Optimizer', `params must be tensors or groups { params: Tensor[], … }, entry ${index} is neither`);
+      throw new ArgumentError('Optimizer', `params must be tensors or groups { params: Tensor[], … }, got neither at entry ${index}`);
     }
     return { ...item, params: item.params.slice() };
   });

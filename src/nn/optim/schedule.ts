@@ -1,4 +1,4 @@
-import { ArgumentError } from '../../errors.js';
+import { ArgumentError, positiveInteger } from '../../errors.js';
 import type { BaseOptions, Optimizer } from './optimizer.js';
 
 /**
@@ -6,6 +6,11 @@ import type { BaseOptions, Optimizer } from './optimizer.js';
  * parameter group from the group's starting rate (`initialLr`) and the number of `step()`
  * calls so far. Call `scheduler.step()` once per epoch (or per batch), after `optimizer.step()`.
  * Each schedule is a closed form `lrAt(epoch, baseLr)`, so schedules can be put in sequence.
+ * @example
+ * class Halving extends optim.LRScheduler {
+ *   constructor(optimizer: optim.Optimizer<{ lr: number }>) { super(optimizer); this.apply(); }
+ *   lrAt(epoch: number, baseLr: number): number { return baseLr / 2 ** epoch; }
+ * }
  */
 export abstract class LRScheduler {
   /** How many times `step()` has been called (PyTorch's `last_epoch`, 0 after construction). */
@@ -39,10 +44,6 @@ export abstract class LRScheduler {
   }
 }
 
-function checkPositiveInteger(op: string, name: string, value: number): void {
-  if (!Number.isInteger(value) || value <= 0) throw new ArgumentError(op, `${name} must be a positive integer, got ${String(value)}`);
-}
-
 /**
  * Step decay: lr = base·γ^⌊epoch / stepSize⌋ (PyTorch's `StepLR`).
  * @example const scheduler = new optim.StepLR(optimizer, { stepSize: 30, gamma: 0.1 });
@@ -53,8 +54,7 @@ export class StepLR extends LRScheduler {
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { stepSize: number; gamma?: number }) {
     super(optimizer);
-    checkPositiveInteger('StepLR', 'stepSize', options.stepSize);
-    this.stepSize = options.stepSize;
+    this.stepSize = positiveInteger('StepLR', 'stepSize', options.stepSize);
     this.gamma = options.gamma ?? 0.1;
     this.apply();
   }
@@ -75,8 +75,7 @@ export class CosineAnnealingLR extends LRScheduler {
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { tMax: number; etaMin?: number }) {
     super(optimizer);
-    checkPositiveInteger('CosineAnnealingLR', 'tMax', options.tMax);
-    this.tMax = options.tMax;
+    this.tMax = positiveInteger('CosineAnnealingLR', 'tMax', options.tMax);
     this.etaMin = options.etaMin ?? 0;
     this.apply();
   }
@@ -102,7 +101,7 @@ export class LinearLR extends LRScheduler {
     if (!(startFactor > 0 && startFactor <= 1) || !(endFactor >= 0 && endFactor <= 1)) {
       throw new ArgumentError('LinearLR', `startFactor must be in (0, 1] and endFactor in [0, 1], got ${startFactor} and ${endFactor}`);
     }
-    checkPositiveInteger('LinearLR', 'totalIters', totalIters);
+    positiveInteger('LinearLR', 'totalIters', totalIters);
     this.startFactor = startFactor;
     this.endFactor = endFactor;
     this.totalIters = totalIters;
@@ -129,7 +128,7 @@ export class LinearWarmup extends LRScheduler {
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { warmupSteps: number; startFactor?: number }) {
     super(optimizer);
-    checkPositiveInteger('LinearWarmup', 'warmupSteps', options.warmupSteps);
+    positiveInteger('LinearWarmup', 'warmupSteps', options.warmupSteps);
     this.warmupSteps = options.warmupSteps;
     this.startFactor = options.startFactor ?? 1 / options.warmupSteps;
     if (!(this.startFactor > 0 && this.startFactor <= 1)) {

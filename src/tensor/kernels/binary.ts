@@ -1,5 +1,6 @@
 import type { TypedArray } from '../dtype.js';
 import type { Shape } from '../shape.js';
+import { tryBinaryWasm } from '../wasm/backend.js';
 
 /** The elementwise binary kernels. Each has its own tight loop, so no per-element dispatch. */
 export type BinaryKernel = 'add' | 'sub' | 'mul' | 'div';
@@ -98,7 +99,10 @@ export function binary(
 ): void {
   const n = out.length;
   if (n === 0) return;
-  if (a.length === n && b.length === n) return same(kernel, a, b, out);
+  if (a.length === n && b.length === n) {
+    if ((kernel === 'add' || kernel === 'mul') && tryBinaryWasm(kernel, a, b, out)) return;
+    return same(kernel, a, b, out);
+  }
   if (b.length === 1 && a.length === n) return row(kernel, a, 0, 1, b, 0, 0, out, 0, n);
   if (a.length === 1 && b.length === n) return row(kernel, a, 0, 0, b, 0, 1, out, 0, n);
   const ndim = outShape.length;

@@ -1,4 +1,5 @@
 import type { TypedArray } from '../dtype.js';
+import { tryStatsWasm, trySumWasm } from '../wasm/backend.js';
 
 /*
  * Reductions over the (outer, length, inner) view of a tensor split at one axis
@@ -7,7 +8,7 @@ import type { TypedArray } from '../dtype.js';
 
 /** Sum of all elements, four float64 accumulators to shorten the dependency chain. */
 export function sumAll(x: TypedArray): number {
-  return sumRange(x, 0, x.length);
+  return trySumWasm(x) ?? sumRange(x, 0, x.length);
 }
 
 /**
@@ -181,6 +182,14 @@ export interface BufferStats {
 }
 
 export function bufferStats(x: TypedArray): BufferStats {
+  const fast = tryStatsWasm(x);
+  if (fast === undefined) return bufferStatsLoop(x);
+  const nonFiniteCount = Number.isFinite(fast.sumOfSquares) ? 0 : countNonFinite(x);
+  return { sumOfSquares: fast.sumOfSquares, maxAbs: fast.maxAbs, nonFiniteCount };
+}
+
+/** The TypeScript statistics loop (float64 and small float32 buffers; the reference for the WebAssembly kernel). */
+export function bufferStatsLoop(x: TypedArray): BufferStats {
   // Two independent lanes (even and odd elements) shorten the dependency chains; the leftover
   // element is taken first (see sumRange for why not last).
   let squares0 = 0;

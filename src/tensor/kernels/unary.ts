@@ -1,4 +1,5 @@
 import type { TypedArray } from '../dtype.js';
+import { tryReluBackwardWasm, tryReluWasm } from '../wasm/backend.js';
 
 /*
  * Elementwise maps and the elementwise products their derivatives need. Each is one plain loop;
@@ -52,6 +53,7 @@ export function pow(x: TypedArray, exponent: number, out: TypedArray): void {
 }
 
 export function relu(x: TypedArray, out: TypedArray): void {
+  if (tryReluWasm(x, out)) return;
   if (x instanceof Float32Array && out instanceof Float32Array) return reluBits(bitsOf(x), bitsOf(out), bitsOf(x));
   for (let i = 0; i < x.length; i++) out[i] = Math.max(x[i]!, 0);
 }
@@ -97,6 +99,7 @@ export function clamp(x: TypedArray, min: number, max: number, out: TypedArray):
  * so a NaN input passes the gradient on, as it does in PyTorch.
  */
 export function reluBackward(x: TypedArray, gradOut: TypedArray, out: TypedArray): void {
+  if (tryReluBackwardWasm(x, gradOut, out)) return;
   if (x instanceof Float32Array && gradOut instanceof Float32Array && out instanceof Float32Array) {
     return reluBits(bitsOf(gradOut), bitsOf(out), bitsOf(x));
   }

@@ -16,6 +16,7 @@ export function elementwiseFunctions(): FunctionDefinition[] {
     reluFunction(),
     reluBackwardFunction(),
     sumFunction(),
+    statsFunction(),
   ];
 }
 
@@ -112,6 +113,49 @@ function sumFunction(): FunctionDefinition {
   });
   f.get(accumulators[0]!).get(accumulators[1]!).op('f64x2.add');
   f.get(accumulators[2]!).get(accumulators[3]!).op('f64x2.add');
+  f.op('f64x2.add').set(vector);
+  f.get(vector).lane('f64x2.extract_lane', 0).get(vector).lane('f64x2.extract_lane', 1).op('f64.add');
+  return f.finish(['f64']);
+}
+
+/**
+ * stats(x, bytes, maxOut) → f64: Σx² accumulated in float64 (returned) and max |x| ignoring NaN
+ * (stored as an f32 at `maxOut`), in one pass, the statistics a GradientView shares among guards.
+ * A float32 squared cannot overflow float64, so the sum is non-finite exactly when some element
+ * is, and the caller counts those only then. `f32x4.pmax(m, a)` is `m < a ? a : m`: a NaN lane
+ * compares false and leaves the maximum alone, as in the TypeScript kernel.
+ */
+function statsFunction(): FunctionDefinition {
+  const f = new FunctionBuilder('stats');
+  const x = f.param('x', 'i32');
+  const bytes = f.param('bytes', 'i32');
+  const maxOut = f.param('maxOut', 'i32');
+  const squares = [0, 1, 2, 3].map((i) => f.local(`squares${i}`, 'v128'));
+  const maxima = [0, 1].map((i) => f.local(`max${i}`, 'v128'));
+  const vector = f.local('vector', 'v128');
+  const wide = f.local('wide', 'v128');
+  for (const acc of [...squares, ...maxima]) f.v128Zero().set(acc);
+  overBlocks(f, bytes, (offset) => {
+    [0, 16].forEach((extra, half) => {
+      loadAt(f, x, offset, extra);
+      f.set(vector);
+      const max = maxima[half]!;
+      f.get(max).get(vector).op('f32x4.abs').op('f32x4.pmax').set(max);
+      const low = squares[2 * half]!;
+      const high = squares[2 * half + 1]!;
+      f.get(vector).op('f64x2.promote_low_f32x4').set(wide);
+      f.get(low).get(wide).get(wide).op('f64x2.mul').op('f64x2.add').set(low);
+      f.get(vector).get(vector).shuffle(HIGH_HALF_DOWN).op('f64x2.promote_low_f32x4').set(wide);
+      f.get(high).get(wide).get(wide).op('f64x2.mul').op('f64x2.add').set(high);
+    });
+  });
+  f.get(maxima[0]!).get(maxima[1]!).op('f32x4.pmax').set(vector);
+  f.get(maxOut);
+  f.get(vector).lane('f32x4.extract_lane', 0).get(vector).lane('f32x4.extract_lane', 1).op('f32.max');
+  f.get(vector).lane('f32x4.extract_lane', 2).get(vector).lane('f32x4.extract_lane', 3).op('f32.max');
+  f.op('f32.max').memory('f32.store');
+  f.get(squares[0]!).get(squares[1]!).op('f64x2.add');
+  f.get(squares[2]!).get(squares[3]!).op('f64x2.add');
   f.op('f64x2.add').set(vector);
   f.get(vector).lane('f64x2.extract_lane', 0).get(vector).lane('f64x2.extract_lane', 1).op('f64.add');
   return f.finish(['f64']);

@@ -52,3 +52,14 @@ export function sumWasm(kernels: WasmKernels, x: Float32Array): number {
   memory.fill(0, n, slot);
   return kernel(kernels, 'sum')(0, slot * 4);
 }
+
+/** Σx² (float64) and max |x| ignoring NaN, in one pass; the caller counts non-finite values when Σx² is not finite. */
+export function statsWasm(kernels: WasmKernels, x: Float32Array): { sumOfSquares: number; maxAbs: number } {
+  const n = x.length;
+  const slot = slotFloats(n);
+  const memory = memoryFloats(kernels, slot + BLOCK_FLOATS);
+  memory.set(x, 0);
+  memory.fill(0, n, slot);
+  const sumOfSquares = kernel(kernels, 'stats')(0, slot * 4, slot * 4);
+  return { sumOfSquares, maxAbs: memory[slot]! };
+}

@@ -57,6 +57,9 @@ export const SIMD = {
   'f32x4.sub': 0xe5,
   'f32x4.mul': 0xe6,
   'f32x4.max': 0xe9,
+  'f32x4.abs': 0xe0,
+  'f32x4.pmax': 0xeb,
+  'f64x2.mul': 0xf2,
   'f64x2.add': 0xf0,
 } as const;
 export type SimdInstruction = keyof typeof SIMD;

@@ -1,0 +1,211 @@
+import type { BackwardReport, NonFiniteInfo } from '../autograd/hooks.js';
+import type { Tensor } from '../autograd/tensor.js';
+import { moduleOfParameter, type AmplificationTracker, type LayerStat } from './amplification.js';
+import type { MonitorRecord, ParameterRecord } from './monitor-record.js';
+
+/*
+ * How a monitor keeps its history cheaply. A record per step of plain objects (a few dozen
+ * per-module and per-parameter entries) would live for `history` steps: long enough to reach
+ * the old generation of the garbage collector, whose collections then cost more than the
+ * measurements themselves. So each step fills a preallocated slot of numbers instead, slots are
+ * reused once the ring is full, and the module paths and parameter names, the same at every
+ * step of a training loop, are kept once in a shared layout. `MonitorRecord` objects are made
+ * only when someone asks for them (and then kept with their slot, so repeated calls return the
+ * same objects and later updates such as `afterStep` show in them).
+ */
+
+/** The structure of a pass: module paths (forward order), their output ops, and parameter names. */
+export class Layout {
+  /** Index of each parameter's module in `order`, or -1 (the root module's parameters). */
+  readonly moduleOfParameter: Int32Array;
+  private readonly indexOfName = new Map<string, number>();
+
+  constructor(
+    readonly order: readonly string[],
+    readonly ops: ReadonlyArray<string | undefined>,
+    readonly names: readonly string[],
+    modules: readonly string[],
+  ) {
+    this.moduleOfParameter = Int32Array.from(modules, (module) => order.indexOf(module));
+    names.forEach((name, i) => this.indexOfName.set(name, i));
+  }
+
+  /** The index a parameter's figures are kept at (the last with that name, as in an object keyed by name). */
+  parameterIndex(name: string): number | undefined {
+    return this.indexOfName.get(name);
+  }
+
+  /** True when a pass with these modules, ops and parameter names fits this layout. */
+  matches(order: readonly string[], ops: ReadonlyArray<string | undefined>, names: readonly string[]): boolean {
+    return sameStrings(this.order, order) && sameStrings(this.ops, ops) && sameStrings(this.names, names);
+  }
+}
+
+function sameStrings(a: ReadonlyArray<string | undefined>, b: ReadonlyArray<string | undefined>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** One pass's figures: the fields of a `MonitorRecord`, with per-module and per-parameter numbers in typed arrays. */
+export class Slot {
+  step = 0;
+  totalNorm = NaN;
+  clipScale = 1;
+  ok = true;
+  loss = NaN;
+  nonFinite: NonFiniteInfo | null = null;
+  weightNorm = NaN;
+  updateRatio = NaN;
+  readonly spikes: Array<'loss' | 'gradNorm'> = [];
+  batch: number[] | undefined = undefined;
+  layerNorms = new Float64Array(0);
+  amplifications = new Float64Array(0);
+  gradNorms = new Float64Array(0);
+  weightNorms = new Float64Array(0);
+  updateRatios = new Float64Array(0);
+  /** The record made from this slot, once asked for. */
+  record: MonitorRecord | null = null;
+
+  constructor(public layout: Layout) {}
+
+  /** Clears the slot for a new pass with `layout` (the arrays are reused when the sizes allow). */
+  reset(layout: Layout): void {
+    this.layout = layout;
+    this.record = null;
+    this.spikes.length = 0;
+    this.batch = undefined;
+    this.nonFinite = null;
+    this.weightNorm = NaN;
+    this.updateRatio = NaN;
+    const modules = layout.order.length;
+    const parameters = layout.names.length;
+    if (this.layerNorms.length !== modules) {
+      this.layerNorms = new Float64Array(modules);
+      this.amplifications = new Float64Array(modules);
+    } else this.layerNorms.fill(0);
+    if (this.gradNorms.length !== parameters) {
+      this.gradNorms = new Float64Array(parameters);
+      this.weightNorms = new Float64Array(parameters);
+      this.updateRatios = new Float64Array(parameters);
+    }
+    this.weightNorms.fill(NaN);
+    this.updateRatios.fill(NaN);
+  }
+
+  /** The slot as a `MonitorRecord` (made once, then kept in step with the slot). */
+  toRecord(): MonitorRecord {
+    if (this.record !== null) return this.syncRecord();
+    const { order, ops: opList, names } = this.layout;
+    const layers: Record<string, LayerStat> = {};
+    const ops: Record<string, string> = {};
+    order.forEach((module, i) => {
+      layers[module] = { gradNorm: this.layerNorms[i]!, amplification: this.amplifications[i]! };
+      const op = opList[i];
+      if (op !== undefined) ops[module] = op;
+    });
+    const parameters: Record<string, ParameterRecord> = {};
+    names.forEach((name, i) => {
+      parameters[name] = { gradNorm: this.gradNorms[i]!, weightNorm: this.weightNorms[i]!, updateRatio: this.updateRatios[i]! };
+    });
+    const record: MonitorRecord = {
+      step: this.step, totalNorm: this.totalNorm, clipScale: this.clipScale, ok: this.ok, loss: this.loss, layers,
+      order: [...order], ops, parameters, nonFinite: this.nonFinite, weightNorm: this.weightNorm, updateRatio: this.updateRatio,
+      spikes: [...this.spikes],
+    };
+    if (this.batch !== undefined) record.batch = [...this.batch];
+    this.record = record;
+    return record;
+  }
+
+  /** Copies the fields that change after a pass (its final report, `afterStep`) into the kept record. */
+  private syncRecord(): MonitorRecord {
+    const record = this.record!;
+    record.clipScale = this.clipScale;
+    record.ok = this.ok;
+    record.nonFinite = this.nonFinite;
+    record.weightNorm = this.weightNorm;
+    record.updateRatio = this.updateRatio;
+    this.layout.names.forEach((name, i) => {
+      const entry = record.parameters[name];
+      if (entry !== undefined && this.layout.parameterIndex(name) === i) {
+        entry.weightNorm = this.weightNorms[i]!;
+        entry.updateRatio = this.updateRatios[i]!;
+      }
+    });
+    return record;
+  }
+}
+
+/** A ring of slots: once full, the oldest slot is reused for the next pass. */
+export class SlotRing {
+  private readonly slots: Slot[] = [];
+  private start = 0;
+
+  constructor(readonly capacity: number) {}
+
+  /** The slot for a new pass, cleared for `layout`. */
+  next(layout: Layout): Slot {
+    if (this.slots.length < this.capacity) {
+      const slot = new Slot(layout);
+      slot.reset(layout);
+      this.slots.push(slot);
+      return slot;
+    }
+    const slot = this.slots[this.start]!;
+    this.start = (this.start + 1) % this.capacity;
+    slot.reset(layout);
+    return slot;
+  }
+
+  /** The newest slot, or undefined before the first pass. */
+  last(): Slot | undefined {
+    if (this.slots.length === 0) return undefined;
+    return this.slots[(this.start + this.slots.length - 1) % this.slots.length];
+  }
+
+  /** The records, oldest first. */
+  records(): MonitorRecord[] {
+    const out: MonitorRecord[] = [];
+    for (let i = 0; i < this.slots.length; i++) out.push(this.slots[(this.start + i) % this.slots.length]!.toRecord());
+    return out;
+  }
+}
+
+/** Remembers the layout and the parameter names of the last pass, to reuse them while they hold. */
+export class LayoutCache {
+  private layout: Layout | null = null;
+  /** The parameters of the last pass, their names and modules (a training loop passes the same ones every step). */
+  private named: { parameters: Tensor[]; names: string[]; modules: string[] } = { parameters: [], names: [], modules: [] };
+
+  /** The layout of this pass: the previous one when modules, ops and parameter names are unchanged. */
+  layoutOf(parameters: readonly Tensor[], tracker: AmplificationTracker): Layout {
+    const { names, modules } = this.namesOf(parameters);
+    const order = tracker.order();
+    for (const module of modules) if (module !== '' && !order.includes(module)) order.push(module);
+    const ops = order.map((module) => tracker.outputOp(module));
+    if (this.layout === null || !this.layout.matches(order, ops, names)) this.layout = new Layout(order, ops, names, modules);
+    return this.layout;
+  }
+
+  /** Each parameter's record key (its name, or `parameter<i>`) and module ('' for none). */
+  private namesOf(parameters: readonly Tensor[]): { names: string[]; modules: string[] } {
+    const cached = this.named;
+    if (cached.parameters.length === parameters.length && cached.parameters.every((p, i) => p === parameters[i])) return cached;
+    const names = parameters.map((p, i) => p.name ?? `parameter${i}`);
+    const modules = parameters.map((p) => (p.name === undefined ? '' : moduleOfParameter(p.name)));
+    this.named = { parameters: [...parameters], names, modules };
+    return this.named;
+  }
+}
+
+/** The monitor's part of the report: per-parameter gradient norms and per-layer figures. */
+export function fillReport(report: BackwardReport, record: Slot): void {
+  const { names, order } = record.layout;
+  const parameters: Record<string, { gradNorm: number }> = {};
+  for (let i = 0; i < names.length; i++) parameters[names[i]!] = { gradNorm: record.gradNorms[i]! };
+  const layers: Record<string, LayerStat> = {};
+  for (let m = 0; m < order.length; m++) layers[order[m]!] = { gradNorm: record.layerNorms[m]!, amplification: record.amplifications[m]! };
+  report.parameters = parameters;
+  report.layers = layers;
+}
