@@ -2,7 +2,7 @@ import { NonFiniteError, formatShape } from '../errors.js';
 import { castTo, promoteTypes, type DType } from '../tensor/dtype.js';
 import { allFinite } from '../tensor/kernels/reduce.js';
 import { captureTrace, createdAt } from './nonfinite.js';
-import { currentScope, isAnomalyEnabled, isGradEnabled, type Node } from './graph.js';
+import { currentScope, describeModule, isAnomalyEnabled, isGradEnabled, type Node } from './graph.js';
 import type { Attrs, OpDef, TensorData } from './ops/op.js';
 import { OPS } from './ops/registry.js';
 import type { OpName } from './ops/spec.js';
@@ -70,7 +70,7 @@ function checkForward(op: string, inputs: readonly Tensor[], result: Tensor): vo
   if (allFinite(result.data)) return;
   if (!inputs.every((t) => allFinite(t.data))) return; // passed on, not born here
   const module = currentScope();
-  const where = module === undefined ? 'outside any module' : module === '' ? 'in the root module' : `in module '${module}'`;
+  const where = describeModule(module);
   const shapes = inputs.map((t) => formatShape(t.shape)).join(', ');
   const stack = captureTrace().stack;
   throw new NonFiniteError(

@@ -27,6 +27,10 @@ export interface BackwardOptions {
  *    node's inputs with the op's VJP, summing where a tensor was used more than once;
  * 3. add each leaf's gradient into its `.grad`, then let the guards finish the pass.
  * Guards see every step; if one stops the pass (at any point) or throws before step 3, no `.grad` changes.
+ * @example
+ * const w = tensor([1, -2], { requiresGrad: true });
+ * const report = backward(w.mul(w).sum(), { guards: [guards.globalNormClip({ maxNorm: 1 })] });
+ * report.totalNorm; // ‖2w‖ = 4.47 before clipping; w.grad now has norm 1
  */
 export function backward(root: Tensor, options: BackwardOptions = {}): BackwardReport {
   const guards = options.guards ?? [];
@@ -208,7 +212,13 @@ function seedGradient(root: Tensor, grad: Tensor | undefined): TypedArray {
   return castTo(grad.data, root.dtype);
 }
 
-/** Tensors reachable from `root` through inputs that require gradients, outputs before inputs. */
+/**
+ * Tensors reachable from `root` through inputs that require gradients, outputs before inputs:
+ * the order in which backward visits them.
+ * @example
+ * const x = tensor([1, 2], { requiresGrad: true });
+ * topologicalOrder(x.exp().sum()).map((t) => t.node?.op ?? 'leaf'); // ['sum', 'exp', 'leaf']
+ */
 export function topologicalOrder(root: Tensor): Tensor[] {
   const postOrder: Tensor[] = [];
   const visited = new Set<Tensor>([root]);

@@ -16,7 +16,11 @@ import type { Tensor } from './tensor.js';
  * from one float64 pass, computed on first use and shared by every guard of the pass; the engine
  * shows a buffer through the same view in every event (a node's input gradient is the next
  * node's `gradOut`, a parameter's gradient its `.grad` at the end), so each is scanned once.
- * A guard that changes the buffer in place must say so (`scaled`, `changed`) so the cache stays true.
+ * A guard that changes the buffer in place must say so (`scale`, `changed`) so the cache stays true.
+ * @example
+ * const view = new GradientView(new Float32Array([3, 4]), [2]);
+ * view.norm;     // 5, from one pass
+ * view.scale(2); // data is [6, 8]; view.norm is 10 without a new scan
  */
 export class GradientView {
   private cachedStats: BufferStats | null = null;
@@ -48,12 +52,15 @@ export class GradientView {
     return this.cachedFinite;
   }
 
-  /** Multiplies the buffer by `factor` in place and updates the cached statistics without a new scan. */
+  /** Multiplies the buffer by `factor` in place and updates the cached statistics without a new scan (|factor| ≤ 1; else they are recomputed on next use). */
   scale(factor: number): void {
     const data = this.data;
     for (let i = 0; i < data.length; i++) data[i] = data[i]! * factor;
-    if (!(Math.abs(factor) <= 1)) this.cachedFinite = null; // why: a factor above 1 can overflow to ±Inf
-    if (this.cachedStats !== null) {
+    if (!(Math.abs(factor) <= 1)) {
+      // why: a factor above 1 can overflow to ±Inf, which scaled statistics would not show
+      this.cachedFinite = null;
+      this.cachedStats = null;
+    } else if (this.cachedStats !== null) {
       this.cachedStats = {
         sumOfSquares: this.cachedStats.sumOfSquares * factor * factor,
         maxAbs: this.cachedStats.maxAbs * Math.abs(factor),
@@ -187,7 +194,14 @@ export interface Guard {
 /** Where warnings from `control.warn` go; `console.warn` by default. */
 let warningSink: (message: string) => void = (message) => console.warn(message);
 
-/** Redirects guard warnings (tests, the CLI's live view). Returns the previous sink. */
+/**
+ * Redirects guard warnings (tests, the CLI's live view). Returns the previous sink.
+ * @example
+ * const seen: string[] = [];
+ * const previous = setWarningSink((message) => seen.push(message));
+ * loss.backward({ guards: [guards.nanTrap({ action: 'warn' })] });
+ * setWarningSink(previous);
+ */
 export function setWarningSink(sink: (message: string) => void): (message: string) => void {
   const previous = warningSink;
   warningSink = sink;

@@ -59,19 +59,22 @@ export class Slot {
   updateRatio = NaN;
   readonly spikes: Array<'loss' | 'gradNorm'> = [];
   batch: number[] | undefined = undefined;
-  layerNorms = new Float64Array(0);
-  amplifications = new Float64Array(0);
-  gradNorms = new Float64Array(0);
-  weightNorms = new Float64Array(0);
-  updateRatios = new Float64Array(0);
+  layerNorms: Float64Array = new Float64Array(0);
+  amplifications: Float64Array = new Float64Array(0);
+  gradNorms: Float64Array = new Float64Array(0);
+  weightNorms: Float64Array = new Float64Array(0);
+  updateRatios: Float64Array = new Float64Array(0);
   /** The record made from this slot, once asked for. */
   record: MonitorRecord | null = null;
+  private store: Float64Array | null = null;
 
   constructor(public layout: Layout) {}
 
-  /** Clears the slot for a new pass with `layout` (the arrays are reused when the sizes allow). */
-  reset(layout: Layout): void {
-    this.layout = layout;
+  /**
+   * Clears the slot for a new pass with `layout`; its figures live at slot `index` of `store`
+   * (one buffer for the whole ring, so filling the ring allocates no buffer per pass).
+   */
+  reset(layout: Layout, store: Float64Array, index: number): void {
     this.record = null;
     this.spikes.length = 0;
     this.batch = undefined;
@@ -80,15 +83,18 @@ export class Slot {
     this.updateRatio = NaN;
     const modules = layout.order.length;
     const parameters = layout.names.length;
-    if (this.layerNorms.length !== modules) {
-      this.layerNorms = new Float64Array(modules);
-      this.amplifications = new Float64Array(modules);
-    } else this.layerNorms.fill(0);
-    if (this.gradNorms.length !== parameters) {
-      this.gradNorms = new Float64Array(parameters);
-      this.weightNorms = new Float64Array(parameters);
-      this.updateRatios = new Float64Array(parameters);
+    const base = index * (2 * modules + 3 * parameters);
+    if (this.layout !== layout || this.store !== store) {
+      const at = (offset: number, length: number): Float64Array => store.subarray(base + offset, base + offset + length);
+      this.layerNorms = at(0, modules);
+      this.amplifications = at(modules, modules);
+      this.gradNorms = at(2 * modules, parameters);
+      this.weightNorms = at(2 * modules + parameters, parameters);
+      this.updateRatios = at(2 * modules + 2 * parameters, parameters);
+      this.layout = layout;
+      this.store = store;
     }
+    this.layerNorms.fill(0);
     this.weightNorms.fill(NaN);
     this.updateRatios.fill(NaN);
   }
@@ -141,20 +147,24 @@ export class Slot {
 export class SlotRing {
   private readonly slots: Slot[] = [];
   private start = 0;
+  /** The figures of every slot with `storeLayout`, allocated once for the whole ring. */
+  private store = new Float64Array(0);
+  private storeLayout: Layout | null = null;
 
   constructor(readonly capacity: number) {}
 
   /** The slot for a new pass, cleared for `layout`. */
   next(layout: Layout): Slot {
-    if (this.slots.length < this.capacity) {
-      const slot = new Slot(layout);
-      slot.reset(layout);
-      this.slots.push(slot);
-      return slot;
+    if (layout !== this.storeLayout) {
+      this.store = new Float64Array(this.capacity * (2 * layout.order.length + 3 * layout.names.length));
+      this.storeLayout = layout;
     }
-    const slot = this.slots[this.start]!;
-    this.start = (this.start + 1) % this.capacity;
-    slot.reset(layout);
+    const full = this.slots.length === this.capacity;
+    const index = full ? this.start : this.slots.length;
+    const slot = full ? this.slots[index]! : new Slot(layout);
+    if (full) this.start = (this.start + 1) % this.capacity;
+    else this.slots.push(slot);
+    slot.reset(layout, this.store, index);
     return slot;
   }
 

@@ -283,7 +283,13 @@ export class Monitor implements Guard {
   }
 }
 
-/** A monitor guard; see `Monitor`. */
+/**
+ * A monitor guard; see `Monitor`.
+ * @example
+ * const watch = guards.monitor({ history: 1000 });
+ * loss.backward({ guards: [watch] });
+ * watch.history().at(-1)?.layers['0']; // { gradNorm, amplification, … } of the first module
+ */
 export function monitor(options: MonitorOptions = {}): Monitor {
   return new Monitor(options);
 }
