@@ -97,12 +97,14 @@ function record(parameter: Tensor, index: number, units: number, control: PassCo
 class FinalLayer {
   private found = false;
   private module: string | undefined;
-  private readonly parameters = new Set<Tensor>();
+  private parameters = new Set<Tensor>();
 
   reset(): void {
     this.found = false;
     this.module = undefined;
-    this.parameters.clear();
+    // why: a fresh set, not clear(): clearing a long-lived (old-generation) set every pass leaves
+    // old-generation garbage (see AmplificationTracker.reset)
+    this.parameters = new Set();
   }
 
   observe(event: NodeGradientEvent): void {

@@ -29,6 +29,16 @@ export interface BlockStat {
   amplification: number;
 }
 
+/** The squared norms that reached one module in a pass, and the op of its output. */
+interface ModuleFlow {
+  /** Σ of ‖gradient at its output‖² over its calls. */
+  outputSquares: number;
+  /** Σ of ‖gradient towards its inputs‖²; meaningful once `inputSeen`. */
+  inputSquares: number;
+  inputSeen: boolean;
+  op: string;
+}
+
 /** Where a module first saw non-finite values during a pass. */
 export interface ModuleNonFinite {
   module: string;
@@ -53,9 +63,8 @@ export interface ModuleNonFinite {
  * };
  */
 export class AmplificationTracker {
-  private outputSquares = new Map<string, number>();
-  private inputSquares = new Map<string, number>();
-  private opOfModule = new Map<string, string>();
+  /** What arrived at each module in this pass (one map lookup per gradient, not one per figure). */
+  private flows = new Map<string, ModuleFlow>();
   private waiting = new Map<Tensor, string[]>();
   private backwardOrder: string[] = [];
   private firstBackwardNonFinite: ModuleNonFinite | null = null;
@@ -70,9 +79,7 @@ export class AmplificationTracker {
     // why: fresh maps, not clear(): V8 allocates a cleared map's new table where the old one
     // lived, so a tracker that has reached the old generation would leave old-generation garbage
     // every pass and set off a full collection every hundred steps or so (measured on step B)
-    this.outputSquares = new Map();
-    this.inputSquares = new Map();
-    this.opOfModule = new Map();
+    this.flows = new Map();
     this.waiting = new Map();
     this.backwardOrder = [];
     this.firstBackwardNonFinite = null;
@@ -122,20 +129,35 @@ export class AmplificationTracker {
 
   /** The op that produced each module's output in this pass (`'linear'`, `'relu'`, …). */
   outputOps(): Record<string, string> {
-    return Object.fromEntries(this.opOfModule);
+    const ops: Record<string, string> = {};
+    for (const [module, flow] of this.flows) ops[module] = flow.op;
+    return ops;
   }
 
   /** The op that produced `module`'s output in this pass, if its output gradient arrived. */
   outputOp(module: string): string | undefined {
-    return this.opOfModule.get(module);
+    return this.flows.get(module)?.op;
+  }
+
+  /**
+   * True when this pass met the modules `order[0..count)` (forward order) with output ops
+   * `ops[0..count)`, and no others: the previous pass's structure, which can then be reused.
+   */
+  sameModules(order: readonly string[], ops: ReadonlyArray<string | undefined>, count: number): boolean {
+    const met = this.backwardOrder;
+    if (met.length !== count) return false;
+    for (let i = 0; i < count; i++) {
+      const module = met[count - 1 - i]!;
+      if (module !== order[i] || this.flows.get(module)?.op !== ops[i]) return false;
+    }
+    return true;
   }
 
   /** Amplification of `module` in this pass (NaN when not measurable). */
   amplification(module: string): number {
-    const out = this.outputSquares.get(module);
-    const into = this.inputSquares.get(module);
-    if (out === undefined || into === undefined) return NaN;
-    return Math.sqrt(into / out);
+    const flow = this.flows.get(module);
+    if (flow === undefined || !flow.inputSeen) return NaN;
+    return Math.sqrt(flow.inputSquares / flow.outputSquares);
   }
 
   /** The first module (in backward order) whose output gradient was finite but whose input gradient was not. */
@@ -144,15 +166,25 @@ export class AmplificationTracker {
   }
 
   private arriveAtOutput(module: string, grad: GradientView, op: string): void {
-    if (!this.outputSquares.has(module)) this.backwardOrder.push(module);
-    this.outputSquares.set(module, (this.outputSquares.get(module) ?? 0) + grad.stats.sumOfSquares);
-    this.opOfModule.set(module, op);
+    const flow = this.flows.get(module);
+    if (flow === undefined) {
+      this.backwardOrder.push(module);
+      this.flows.set(module, { outputSquares: grad.stats.sumOfSquares, inputSquares: 0, inputSeen: false, op });
+      return;
+    }
+    flow.outputSquares += grad.stats.sumOfSquares;
+    flow.op = op;
   }
 
   private arriveAtInput(module: string, grad: GradientView): void {
-    this.inputSquares.set(module, (this.inputSquares.get(module) ?? 0) + grad.stats.sumOfSquares);
-    if (this.firstBackwardNonFinite === null && !grad.finite && Number.isFinite(this.outputSquares.get(module) ?? NaN)) {
-      this.firstBackwardNonFinite = { module, op: this.opOfModule.get(module) ?? 'unknown' };
+    const flow = this.flows.get(module);
+    // why: an input is awaited only after its module's output gradient arrived, so the flow exists
+    if (flow === undefined) return;
+    const squares = grad.stats.sumOfSquares;
+    flow.inputSquares += squares;
+    flow.inputSeen = true;
+    if (this.firstBackwardNonFinite === null && !grad.finite && Number.isFinite(flow.outputSquares)) {
+      this.firstBackwardNonFinite = { module, op: flow.op };
     }
   }
 

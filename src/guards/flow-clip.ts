@@ -32,11 +32,12 @@ export function flowClip(options: FlowClipOptions): Guard {
   const maxNorm = checkPositive('flowClip', 'maxNorm', options.maxNorm);
   const matches = moduleTest(options.modules);
   // The inputs of matching modules whose outputs have been reached in this pass, with the module.
-  const watched = new Map<Tensor, string>();
+  let watched = new Map<Tensor, string>();
   return {
     name: 'flowClip',
     beginPass() {
-      watched.clear();
+      // why: a fresh map, not clear(): see AmplificationTracker.reset
+      watched = new Map();
     },
     onTensorGradient(event, control) {
       const module = watched.get(event.tensor);

@@ -25,6 +25,8 @@ export class Layout {
     readonly ops: ReadonlyArray<string | undefined>,
     readonly names: readonly string[],
     modules: readonly string[],
+    /** How many modules of `order` the pass met (the rest only own parameters). */
+    readonly met: number = order.length,
   ) {
     this.moduleOfParameter = Int32Array.from(modules, (module) => order.indexOf(module));
     names.forEach((name, i) => this.indexOfName.set(name, i));
@@ -47,6 +49,8 @@ function sameStrings(a: ReadonlyArray<string | undefined>, b: ReadonlyArray<stri
   return true;
 }
 
+const NO_FIGURES = new Float64Array(0);
+
 /** One pass's figures: the fields of a `MonitorRecord`, with per-module and per-parameter numbers in typed arrays. */
 export class Slot {
   step = 0;
@@ -59,11 +63,13 @@ export class Slot {
   updateRatio = NaN;
   readonly spikes: Array<'loss' | 'gradNorm'> = [];
   batch: number[] | undefined = undefined;
-  layerNorms: Float64Array = new Float64Array(0);
-  amplifications: Float64Array = new Float64Array(0);
-  gradNorms: Float64Array = new Float64Array(0);
-  weightNorms: Float64Array = new Float64Array(0);
-  updateRatios: Float64Array = new Float64Array(0);
+  // why: every field is a view of the ring's store, set by `reset`; until then one shared empty
+  // array (a new slot is made per pass while the ring fills, and typed arrays are costly to make)
+  layerNorms: Float64Array = NO_FIGURES;
+  amplifications: Float64Array = NO_FIGURES;
+  gradNorms: Float64Array = NO_FIGURES;
+  weightNorms: Float64Array = NO_FIGURES;
+  updateRatios: Float64Array = NO_FIGURES;
   /** The record made from this slot, once asked for. */
   record: MonitorRecord | null = null;
   private store: Float64Array | null = null;
@@ -191,10 +197,15 @@ export class LayoutCache {
   /** The layout of this pass: the previous one when modules, ops and parameter names are unchanged. */
   layoutOf(parameters: readonly Tensor[], tracker: AmplificationTracker): Layout {
     const { names, modules } = this.namesOf(parameters);
+    const last = this.layout;
+    // why: the usual case, the same parameters and modules as last pass, is checked without building anything
+    if (last !== null && last.names === names && tracker.sameModules(last.order, last.ops, last.met)) return last;
     const order = tracker.order();
+    const met = order.length;
     for (const module of modules) if (module !== '' && !order.includes(module)) order.push(module);
     const ops = order.map((module) => tracker.outputOp(module));
-    if (this.layout === null || !this.layout.matches(order, ops, names)) this.layout = new Layout(order, ops, names, modules);
+    if (last !== null && last.matches(order, ops, names)) return last;
+    this.layout = new Layout(order, ops, names, modules, met);
     return this.layout;
   }
 
