@@ -12,7 +12,7 @@ import {
 
 /** Options of `clipGradNorm`. */
 export interface ClipGradNormOptions {
-  /** p of the p-norm: any p ≥ 1, or `Infinity` for the max-norm. Default 2. */
+  /** p of the p-norm: every p ≥ 1, or `Infinity` for the max-norm. Default 2. */
   normType?: number;
   /** Throw `NonFiniteError` (naming the parameters) when the total norm is NaN or ±Inf. Default false. */
   errorIfNonfinite?: boolean;

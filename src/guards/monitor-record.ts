@@ -1,6 +1,7 @@
 import type { NonFiniteInfo } from '../autograd/hooks.js';
 import type { Tensor } from '../autograd/tensor.js';
 import type { TypedArray } from '../tensor/dtype.js';
+import { bufferStats } from '../tensor/kernels/reduce.js';
 import type { LayerStat } from './amplification.js';
 import type { Slot } from './monitor-store.js';
 import type { SpikeEvent } from './spike.js';
@@ -95,7 +96,7 @@ export function snapshotWeights(previous: Map<Tensor, TypedArray>, parameters: r
  * is ready for the next step's update (the update is NaN without a previous copy).
  */
 export function weightAndUpdate(data: TypedArray, previous: TypedArray | undefined): { weight: number; update: number } {
-  if (previous === undefined || previous.length !== data.length) return { weight: sumOfSquares(data), update: NaN };
+  if (previous === undefined || previous.length !== data.length) return { weight: bufferStats(data).sumOfSquares, update: NaN };
   let weight = 0;
   let update = 0;
   const n = data.length;
@@ -107,10 +108,4 @@ export function weightAndUpdate(data: TypedArray, previous: TypedArray | undefin
     previous[i] = w;
   }
   return { weight, update };
-}
-
-function sumOfSquares(data: TypedArray): number {
-  let sum = 0;
-  for (let i = 0; i < data.length; i++) sum += data[i]! * data[i]!;
-  return sum;
 }

@@ -3,7 +3,7 @@ import type {
   TensorGradientEvent,
 } from '../autograd/hooks.js';
 import type { Tensor } from '../autograd/tensor.js';
-import { ArgumentError } from '../errors.js';
+import { positiveInteger } from '../errors.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { AmplificationTracker } from './amplification.js';
 import { weightInits, type WeightInit } from './diagnose-causes.js';
@@ -81,8 +81,7 @@ export class Monitor implements Guard {
   private readonly layouts = new LayoutCache();
 
   constructor(options: MonitorOptions = {}) {
-    const history = options.history ?? 1000;
-    if (!Number.isInteger(history) || history < 1) throw new ArgumentError('monitor', `history must be a positive integer, got ${history}`);
+    const history = positiveInteger('monitor', 'history', options.history ?? 1000);
     this.records = new SlotRing(history);
     this.spikeEvents = new RingBuffer<MonitorSpikeEvent>(options.eventCapacity ?? 100);
     this.trackUpdates = options.trackUpdates ?? true;

@@ -7,7 +7,7 @@ import type { FunctionDefinition } from './encoder.js';
  * ragged last panel, which the host packs). Element (line, k) of the operand sits at
  * `source + line·lineStride + k·depthStride` bytes.
  *
- * - `packStrided{width}`: any strides, one f32 load/store per element (rows of A, columns of a
+ * - `packStrided{width}`: arbitrary strides, one f32 load/store per element (rows of A, columns of a
  *   transposed B: the `width` values of one k are `lineStride` apart).
  * - `packContiguous{width}`: lineStride = 4 bytes (columns of B, rows of a transposed A): the
  *   `width` values of one k are adjacent, so each k is copied as width/4 v128 vectors.
