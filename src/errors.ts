@@ -116,6 +116,32 @@ export function nonNegativeInteger(op: string, name: string, value: number): num
 }
 
 /**
+ * Returns `options` when it is an options object (or `{}` for undefined), else throws an
+ * ArgumentError `op: options must be an object, got …`: a string, number or null where an
+ * options object belongs is a slip (`zeros([2], 'float64')`) that would otherwise be ignored.
+ * @example
+ * const { dtype = 'float32' } = checkOptions('zeros', options);
+ */
+export function checkOptions<T extends object>(op: string, options: T | undefined): T | Record<string, never> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ArgumentError(op, `options must be an object, got ${describeValue(options)}`);
+  }
+  return options;
+}
+
+/**
+ * Returns `value` when it is a boolean, else throws an ArgumentError `op: name must be a boolean, got …`
+ * (a string such as `'false'` would otherwise count as true).
+ * @example
+ * const nesterov = checkBoolean('SGD', 'nesterov', options.nesterov ?? false);
+ */
+export function checkBoolean(op: string, name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new ArgumentError(op, `${name} must be a boolean, got ${describeValue(value)}`);
+  return value;
+}
+
+/**
  * A count and its noun, singular or plural as the count asks: `countOf(1, 'block')` is `'1 block'`.
  * @example
  * countOf(3, 'row'); // '3 rows'
@@ -123,4 +149,39 @@ export function nonNegativeInteger(op: string, name: string, value: number): num
  */
 export function countOf(count: number, singular: string, plural = `${singular}s`): string {
   return `${count} ${count === 1 ? singular : plural}`;
+}
+
+/**
+ * How a message prints a value the caller passed, whatever it is: strings quoted, `3n` for a
+ * bigint, short arrays in brackets, the class name for other objects. Never throws (unlike
+ * `JSON.stringify` on a bigint or `String` on an object without a prototype).
+ * @example
+ * describeValue('int8'); // '"int8"'
+ * describeValue(3n);     // '3n'
+ * describeValue([2, NaN]); // '[2,NaN]'
+ */
+export function describeValue(value: unknown, depth = 0): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'bigint':
+      return `${value}n`;
+    case 'symbol':
+    case 'function':
+      return `a ${typeof value}`;
+    case 'object':
+      if (value === null) return 'null';
+      if (Array.isArray(value) && value.length <= 8 && depth === 0) return `[${value.map((item) => describeValue(item, 1)).join(',')}]`;
+      if (Array.isArray(value)) return `an array of length ${value.length}`;
+      return describeObject(value);
+    default:
+      return String(value);
+  }
+}
+
+/** 'an object' for plain objects, else the class: 'a Map', 'a Float32Array'. */
+function describeObject(value: object): string {
+  const constructor: unknown = value.constructor;
+  const name = typeof constructor === 'function' ? constructor.name : '';
+  return name === '' || name === 'Object' ? 'an object' : `a ${name}`;
 }

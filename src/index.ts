@@ -20,7 +20,7 @@ export type { DType, TypedArray } from './tensor/dtype.js';
 export type { Shape } from './tensor/shape.js';
 export type { NestedArray } from './tensor/storage.js';
 export {
-  encodeSafetensors, decodeSafetensors, saveCheckpointBytes, loadCheckpointBytes, OPTIMIZER_TENSOR_PREFIX,
+  toSafetensors, fromSafetensors, saveCheckpointBytes, loadCheckpointBytes, OPTIMIZER_TENSOR_PREFIX,
   type SafetensorsContents, type SafetensorsDType, type StatefulModel, type StatefulOptimizer,
   type SaveCheckpointOptions, type LoadCheckpointOptions, type LoadedCheckpoint,
 } from './checkpoint/index.js';

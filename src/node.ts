@@ -25,7 +25,7 @@ export { writeFileAtomic, type AtomicWriteIo, type WritableFile } from './node/a
  * Saves a model, and optionally its optimizer state, the step and string metadata, as one
  * safetensors file. The write is atomic: the file at `path` is either the old one or the
  * complete new one, never a partial write. Model tensors carry their `stateDict()` names, so
- * PyTorch can read the file (see docs/checkpoint-readme-section.md for the snippet).
+ * PyTorch can read the file (see the README, "Checkpoints and PyTorch", for the Python lines).
  * @throws ArgumentError for bad options; CheckpointError when the file cannot be written.
  * @example
  * await saveCheckpoint('model.safetensors', { model });

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Tensor, tensor } from '../src/index.js';
 import { CheckpointError } from '../src/errors.js';
-import { decodeSafetensors, encodeSafetensors } from '../src/checkpoint/safetensors.js';
+import { fromSafetensors, toSafetensors } from '../src/checkpoint/safetensors.js';
 
 /** The spec's layout, built by hand: u64 little-endian header length, header text, data. */
 function buildFile(headerText: string, data: number[] = [], lengthOverride?: number): Uint8Array {
@@ -36,16 +36,16 @@ function bits(data: Float32Array | Float64Array): number[] {
 function expectCheckpointError(bytes: Uint8Array, message: RegExp): void {
   let caught: unknown;
   try {
-    decodeSafetensors(bytes);
+    fromSafetensors(bytes);
   } catch (error) {
     caught = error;
   }
   expect(caught).toBeInstanceOf(CheckpointError);
-  expect((caught as Error).message).toMatch(/^decodeSafetensors: /);
+  expect((caught as Error).message).toMatch(/^fromSafetensors: /);
   expect((caught as Error).message).toMatch(message);
 }
 
-describe('encodeSafetensors byte layout', () => {
+describe('toSafetensors byte layout', () => {
   it('writes the reference implementation\'s published bytes for an F32 [1,2,3] tensor', () => {
     // Expected bytes: safetensors/src/tensor.rs, test_serialization (header needs no padding).
     const expected = [
@@ -55,7 +55,7 @@ describe('encodeSafetensors byte layout', () => {
       101, 116, 115, 34, 58, 91, 48, 44, 50, 52, 93, 125, 125, 0, 0, 0, 0, 0, 0, 128, 63,
       0, 0, 0, 64, 0, 0, 64, 64, 0, 0, 128, 64, 0, 0, 160, 64,
     ];
-    const bytes = encodeSafetensors({ 'attn.0': tensor([0, 1, 2, 3, 4, 5], { shape: [1, 2, 3] }) });
+    const bytes = toSafetensors({ 'attn.0': tensor([0, 1, 2, 3, 4, 5], { shape: [1, 2, 3] }) });
     expect([...bytes]).toEqual(expected);
   });
 
@@ -69,7 +69,7 @@ describe('encodeSafetensors byte layout', () => {
       32, 32, 0, 0, 0, 0, 0, 0, 128, 63, 0, 0, 0, 64, 0, 0, 64, 64, 0, 0, 128, 64, 0, 0,
       160, 64,
     ];
-    const bytes = encodeSafetensors({ attn0: tensor([0, 1, 2, 3, 4, 5], { shape: [1, 1, 2, 3] }) });
+    const bytes = toSafetensors({ attn0: tensor([0, 1, 2, 3, 4, 5], { shape: [1, 1, 2, 3] }) });
     expect([...bytes]).toEqual(expected);
   });
 
@@ -80,7 +80,7 @@ describe('encodeSafetensors byte layout', () => {
       '"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}';
     const padded = [...ascii(header), ...padding(header.length)];
     const expected = [...buildFile(String.fromCharCode(...padded)), ...F64_HALF, ...F32.one, ...F32.minusTwo];
-    const bytes = encodeSafetensors(
+    const bytes = toSafetensors(
       { b: tensor([1, -2]), a: tensor(new Float64Array([0.5]), { shape: [] }) },
       { format: 'pt' },
     );
@@ -90,28 +90,28 @@ describe('encodeSafetensors byte layout', () => {
 
   it('writes an empty header padded to 8 bytes when there are no tensors', () => {
     // The reference's test_empty: length 8, then '{}' and six spaces.
-    expect([...encodeSafetensors({})]).toEqual([8, 0, 0, 0, 0, 0, 0, 0, 123, 125, 32, 32, 32, 32, 32, 32]);
+    expect([...toSafetensors({})]).toEqual([8, 0, 0, 0, 0, 0, 0, 0, 123, 125, 32, 32, 32, 32, 32, 32]);
   });
 
   it('does not change the tensors it encodes', () => {
     const t = tensor([1.5, -2.5]);
-    encodeSafetensors({ t });
+    toSafetensors({ t });
     expect(Array.from(t.data)).toEqual([1.5, -2.5]);
   });
 
   it('rejects a non-tensor value and a non-string metadata value', () => {
-    expect(() => encodeSafetensors({ x: [1, 2] as unknown as Tensor })).toThrow(/'x' must be a Tensor/);
-    expect(() => encodeSafetensors({}, { step: 3 as unknown as string })).toThrow(/metadata values must be strings/);
+    expect(() => toSafetensors({ x: [1, 2] as unknown as Tensor })).toThrow(/'x' must be a Tensor/);
+    expect(() => toSafetensors({}, { step: 3 as unknown as string })).toThrow(/metadata values must be strings/);
   });
 });
 
-describe('decodeSafetensors', () => {
+describe('fromSafetensors', () => {
   it('reads a hand-built file whose header lists tensors out of offset order', () => {
     const header =
       '{"second":{"dtype":"F32","shape":[2,1],"data_offsets":[8,16]},' +
       '"first":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"__metadata__":{"k":"v"}}   ';
     const file = buildFile(header, [...F32.one, ...F32.two, ...F32.three, ...F32.four]);
-    const { tensors, metadata } = decodeSafetensors(file);
+    const { tensors, metadata } = fromSafetensors(file);
     expect(tensors.first!.toArray()).toEqual([1, 2]);
     expect(tensors.second!.toArray()).toEqual([[3], [4]]);
     expect(tensors.second!.dtype).toBe('float32');
@@ -122,7 +122,7 @@ describe('decodeSafetensors', () => {
     const special = [NaN, Infinity, -Infinity, -0, 1e-45, 3.4e38, 1 / 3];
     const f32 = tensor(new Float32Array(special), { shape: [7] });
     const f64 = tensor(new Float64Array([...special, 5e-324]), { shape: [2, 4] });
-    const decoded = decodeSafetensors(encodeSafetensors({ f32, f64 })).tensors;
+    const decoded = fromSafetensors(toSafetensors({ f32, f64 })).tensors;
     expect(bits(decoded.f32!.data)).toEqual(bits(f32.data));
     expect(bits(decoded.f64!.data)).toEqual(bits(f64.data));
     expect(decoded.f64!.shape).toEqual([2, 4]);
@@ -130,28 +130,28 @@ describe('decodeSafetensors', () => {
   });
 
   it('keeps 0-d and empty tensors', () => {
-    const decoded = decodeSafetensors(encodeSafetensors({ scalar: tensor(7), empty: tensor(new Float32Array(0), { shape: [0, 3] }) })).tensors;
+    const decoded = fromSafetensors(toSafetensors({ scalar: tensor(7), empty: tensor(new Float32Array(0), { shape: [0, 3] }) })).tensors;
     expect(decoded.scalar!.shape).toEqual([]);
     expect(decoded.scalar!.item()).toBe(7);
     expect(decoded.empty!.shape).toEqual([0, 3]);
   });
 
   it('reads bytes that are a view into a larger buffer', () => {
-    const file = encodeSafetensors({ w: tensor([1, 2, 3]) });
+    const file = toSafetensors({ w: tensor([1, 2, 3]) });
     const larger = new Uint8Array(file.length + 5);
     larger.set(file, 5);
-    expect(decodeSafetensors(larger.subarray(5)).tensors.w!.toArray()).toEqual([1, 2, 3]);
+    expect(fromSafetensors(larger.subarray(5)).tensors.w!.toArray()).toEqual([1, 2, 3]);
   });
 
   it('returns copies that do not alias the input bytes', () => {
-    const file = encodeSafetensors({ w: tensor([1, 2]) });
-    const w = decodeSafetensors(file).tensors.w!;
+    const file = toSafetensors({ w: tensor([1, 2]) });
+    const w = fromSafetensors(file).tensors.w!;
     file.fill(0, file.length - 8);
     expect(w.toArray()).toEqual([1, 2]);
   });
 });
 
-describe('decodeSafetensors on corrupt files', () => {
+describe('fromSafetensors on corrupt files', () => {
   const good = '{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}';
   const goodData = [...F32.one, ...F32.two];
 

@@ -105,3 +105,28 @@ describe('diagnose: history facts', () => {
     expect(result.remedies.map((r) => r.call).join(' ')).toContain('lr / 10');
   });
 });
+
+describe('diagnose: a sudden jump of the global norm', () => {
+  const calm = [1.0, 1.2, 0.9, 1.1, 1.0, 0.95, 1.05];
+  const history = (norms: number[]): MonitorRecord[] => norms.map((n, step) => record(step, { totalNorm: n, linear2: Number.isFinite(n) ? 1 : NaN }));
+  const jumpCause = (norms: number[]) => diagnose(history(norms)).causes.find((c) => c.kind === 'sudden-jump');
+
+  it('names the step where the norm leaps above 10 × the recent median after calm steps', () => {
+    const cause = jumpCause([...calm, 300, NaN]);
+    expect(cause?.message).toMatch(/at step 7 the global gradient norm jumped to 300, 300 × the median 1\.00 of the steps before/);
+    expect(diagnose(history([...calm, 300, NaN])).remedies.map((r) => r.call)).toContain('guards.zclip() and guards.rollback(optimizer, { every: 50 })');
+  });
+
+  it('counts a calm step followed directly by a non-finite one as a jump', () => {
+    expect(jumpCause([...calm, NaN])?.message).toMatch(/at step 7 the global gradient norm turned non-finite after a median of 1\.00/);
+  });
+
+  it('does not call steady exponential growth a jump, even when it ends in NaN', () => {
+    const growing = Array.from({ length: 40 }, (_, step) => 1.5 ** step);
+    expect(jumpCause([...growing, NaN])).toBeUndefined();
+  });
+
+  it('needs five steps of history before anything counts as a jump', () => {
+    expect(jumpCause([1, 1, 1, 1, 1000, NaN])).toBeUndefined();
+  });
+});

@@ -1,26 +1,19 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
+import { CHROMIUM_ARGS, chromiumPath } from './browser-build.js';
 
 /*
  * End to end: the default study (what `npm start` runs, about 15 s) writes its report, and a real headless Chromium (Debian's `chromium`
  * package, found with `which chromium`; .ci/run installs it) opens it. Every chart must be there
- * and non-empty, the page must log no error, hovering must show values, and the screenshot is
- * saved as docs/report.png for the README.
+ * and non-empty, the page must log no error, hovering must show values, and a screenshot is
+ * taken: into a temporary folder, or to the path in GRADGUARD_SCREENSHOT (`npm run docs:screenshot`
+ * sets docs/report.png, the README's picture), so a test run never changes the repository.
  */
-
-function chromiumPath(): string {
-  try {
-    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
-  } catch {
-    throw new Error('e2e-report: Chromium is not installed; run `apt-get install -y chromium` (.ci/run does this in CI)');
-  }
-}
 
 const CHARTS = ['chart-loss', 'chart-grad-norm', 'chart-heat-none', 'chart-amplification', 'chart-events'];
 
@@ -39,7 +32,7 @@ describe('the HTML report in a real browser', () => {
     reportUrl = pathToFileURL(join(folder, 'report.html')).href;
     browser = await chromium.launch({
       executablePath: chromiumPath(),
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: CHROMIUM_ARGS,
     });
   }, 240_000);
 
@@ -47,7 +40,7 @@ describe('the HTML report in a real browser', () => {
     await browser?.close();
   });
 
-  it('shows every chart non-empty, logs no error, shows values on hover, and is saved as docs/report.png', async () => {
+  it('shows every chart non-empty, logs no error, shows values on hover, and can be captured as a PNG', async () => {
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     const problems: string[] = [];
     page.on('console', (message) => {
@@ -88,9 +81,10 @@ describe('the HTML report in a real browser', () => {
     await page.evaluate(() => window.scrollTo(0, 0));
 
     expect(problems).toEqual([]);
-    mkdirSync('docs', { recursive: true });
-    await page.screenshot({ path: 'docs/report.png', fullPage: true });
-    expect(readFileSync('docs/report.png').subarray(1, 4).toString()).toBe('PNG');
+    const screenshot = process.env.GRADGUARD_SCREENSHOT ?? join(mkdtempSync(join(tmpdir(), 'gradguard-e2e-')), 'report.png');
+    mkdirSync(dirname(screenshot), { recursive: true });
+    await page.screenshot({ path: screenshot, fullPage: true });
+    expect(readFileSync(screenshot).subarray(1, 4).toString()).toBe('PNG');
     await page.close();
   }, 120_000);
 

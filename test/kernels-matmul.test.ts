@@ -4,7 +4,7 @@ import type { TypedArray } from '../src/index.js';
 import { matmul } from '../src/tensor/kernels/matmul.js';
 
 /*
- * The TypeScript matmul (packed, 4×4 register tiles, cache blocks of 128 rows × 256 depths ×
+ * The TypeScript matmul (packed, 4×8 output tiles, two depths per step, cache blocks of 128 rows × 256 depths ×
  * 1024 columns) against the textbook triple loop in float64, for every transpose variant, on
  * shapes that are not multiples of the tile and that cross every block boundary.
  */

@@ -128,7 +128,7 @@ describe('README.md prose', () => {
         'globalNormClip', 'parameterNormClip', 'valueClip', 'agc', 'autoClip', 'zclip', 'flowClip', 'monitor', 'guardedStep',
         'diagnose', 'zScoreSpike', 'spikeDetection', 'rollback'],
       root: ['tensor', 'randn', 'gradcheck', 'noGrad', 'manualSeed', 'topologicalOrder', 'saveCheckpointBytes', 'loadCheckpointBytes',
-        'encodeSafetensors', 'decodeSafetensors'],
+        'toSafetensors', 'fromSafetensors'],
       node: ['saveCheckpoint', 'loadCheckpoint'],
     };
     const namespaces: Record<string, object> = { nn: gg.nn, 'nn.init': gg.nn.init, optim: gg.optim, data: gg.data, guards: gg.guards, root: gg, node };
@@ -138,7 +138,7 @@ describe('README.md prose', () => {
   });
 
   it('states true facts about errors, hooks, names and checkpoints', async () => {
-    const { tensor, zeros, nn, optim, guards, topologicalOrder, decodeSafetensors, saveCheckpointBytes, NonFiniteError } = await import('../src/index.js');
+    const { tensor, zeros, nn, optim, guards, topologicalOrder, fromSafetensors, saveCheckpointBytes, NonFiniteError } = await import('../src/index.js');
     // checkBatch's message, as quoted.
     const x = zeros([64, 784]);
     x.data[17 * 784 + 5] = NaN;
@@ -183,7 +183,7 @@ describe('README.md prose', () => {
     expect(Object.keys(sgd.stateDict().state[0]!.buffers)).toEqual(['momentumBuffer']);
     const adam = new optim.Adam(model.parameters());
     adam.step();
-    const file = decodeSafetensors(saveCheckpointBytes({ model, optimizer: adam, step: 500 }));
+    const file = fromSafetensors(saveCheckpointBytes({ model, optimizer: adam, step: 500 }));
     expect(Object.keys(file.tensors)).toContain('__optimizer__.state.0.buffers.expAvg');
     expect(file.metadata).toMatchObject({ format: 'pt', 'gradguard.step': '500' });
     expect(typeof file.metadata['gradguard.optimizer']).toBe('string');

@@ -1,12 +1,14 @@
 import { NonFiniteError, formatShape } from '../errors.js';
 import { castTo, promoteTypes, type DType } from '../tensor/dtype.js';
 import { allFinite } from '../tensor/kernels/reduce.js';
+import { checkElementLimit } from '../tensor/shape.js';
 import { captureTrace, createdAt } from './nonfinite.js';
 import { currentScope, describeModule, isAnomalyEnabled, isGradEnabled, type Node } from './graph.js';
 import type { Attrs, OpDef, TensorData } from './ops/op.js';
 import { OPS } from './ops/registry.js';
 import type { OpName } from './ops/spec.js';
-import { Tensor } from './tensor.js';
+import { Tensor, checkTensor } from './tensor.js';
+import { savedVersions } from './version.js';
 
 /**
  * Runs one op: shape rule, dtype promotion, forward, then (when any input requires a gradient
@@ -14,7 +16,9 @@ import { Tensor } from './tensor.js';
  */
 export function apply<P extends OpName>(op: P, inputs: readonly Tensor[], attrs: Attrs<P>): Tensor {
   const def: OpDef<P> = OPS[op];
+  for (let i = 0; i < inputs.length; i++) checkTensor(op, `argument ${i}`, inputs[i]);
   const outShape = def.shape(inputs, attrs);
+  checkElementLimit(op, outShape);
   const common = commonDType(inputs);
   const dtype = common ?? promoteTypes(inputs);
   const args: readonly TensorData[] = common !== undefined
@@ -23,6 +27,7 @@ export function apply<P extends OpName>(op: P, inputs: readonly Tensor[], attrs:
   const { out, saved } = def.forward(args, attrs, outShape, dtype);
   const recording = isGradEnabled() && anyRequiresGrad(inputs);
   const result = new Tensor(out, outShape, { requiresGrad: recording });
+  shareViewVersion(result, inputs);
   const anomaly = isAnomalyEnabled();
   if (anomaly) checkForward(op, inputs, result);
   if (recording) {
@@ -31,6 +36,7 @@ export function apply<P extends OpName>(op: P, inputs: readonly Tensor[], attrs:
       inputs,
       attrs,
       saved,
+      savedVersions: savedVersions(def.saves, inputs, result),
       outputShape: outShape,
       module: currentScope(),
       creationStack: undefined,
@@ -40,6 +46,19 @@ export function apply<P extends OpName>(op: P, inputs: readonly Tensor[], attrs:
     result.node = node;
   }
   return result;
+}
+
+/**
+ * An output that is an input's own buffer (reshape's view) is an alias of that input: they share
+ * one version counter, so an in-place change through either is seen by both, as in PyTorch.
+ */
+function shareViewVersion(result: Tensor, inputs: readonly Tensor[]): void {
+  for (let i = 0; i < inputs.length; i++) {
+    if (inputs[i]!.data === result.data) {
+      result.shareVersionWith(inputs[i]!);
+      return;
+    }
+  }
 }
 
 /** The dtype every input shares (no promotion needed, the common case), or undefined. */

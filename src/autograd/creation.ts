@@ -1,4 +1,4 @@
-import { ArgumentError, ShapeError } from '../errors.js';
+import { ArgumentError, ShapeError, checkBoolean, checkOptions } from '../errors.js';
 import { allocate, castTo, checkDType, type DType } from '../tensor/dtype.js';
 import { fillNormal, fillUniform } from '../tensor/rng.js';
 import { checkShape, sizeOf } from '../tensor/shape.js';
@@ -13,8 +13,9 @@ export interface TensorOptions {
 
 function make(op: string, shape: unknown, options: TensorOptions): Tensor {
   const dims = checkShape(op, shape);
-  const data = allocate(checkDType(op, options.dtype ?? 'float32'), sizeOf(dims));
-  return new Tensor(data, dims, { requiresGrad: options.requiresGrad ?? false });
+  const { dtype = 'float32', requiresGrad = false } = checkOptions(op, options);
+  const data = allocate(checkDType(op, dtype), sizeOf(dims), op);
+  return new Tensor(data, dims, { requiresGrad: checkBoolean(op, 'requiresGrad', requiresGrad) });
 }
 
 /**
@@ -28,7 +29,7 @@ export function tensor(
   values: NestedArray | Float32Array | Float64Array,
   options: TensorOptions & { shape?: readonly number[] } = {},
 ): Tensor {
-  const requiresGrad = options.requiresGrad ?? false;
+  const requiresGrad = checkBoolean('tensor', 'requiresGrad', checkOptions('tensor', options).requiresGrad ?? false);
   if (values instanceof Float32Array || values instanceof Float64Array) {
     const dtype = checkDType('tensor', options.dtype ?? (values instanceof Float64Array ? 'float64' : 'float32'));
     const shape = checkShape('tensor', options.shape ?? [values.length]);
@@ -56,7 +57,9 @@ export function zeros(shape: readonly number[], options: TensorOptions = {}): Te
 
 /** A tensor of ones. @example ones([3]) */
 export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  return full(shape, 1, options);
+  const t = make('ones', shape, options);
+  t.data.fill(1);
+  return t;
 }
 
 /** A tensor filled with `value`. @example full([2, 2], 0.5) */
@@ -96,3 +99,4 @@ export function arange(startOrEnd: number, end?: number, step = 1, options: Tens
   for (let i = 0; i < count; i++) t.data[i] = start + i * step;
   return t;
 }
+

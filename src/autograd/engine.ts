@@ -1,4 +1,4 @@
-import { GradientError, NonFiniteError, formatShape } from '../errors.js';
+import { ArgumentError, GradientError, NonFiniteError, checkOptions, describeValue, formatShape } from '../errors.js';
 import { allocate, castTo, dtypeOf, type TypedArray } from '../tensor/dtype.js';
 import { sumToShape } from '../tensor/kernels/binary.js';
 import { addInPlace } from '../tensor/kernels/unary.js';
@@ -9,6 +9,7 @@ import { createdAt, describeProducer, isNonFiniteProducer } from './nonfinite.js
 import { OPS } from './ops/registry.js';
 import { Pass, endOfPass, restoreGrads, runTensorGuards, snapshotGrads, type Pending } from './pass.js';
 import { Tensor } from './tensor.js';
+import { checkSavedVersions } from './version.js';
 
 /** Options of `tensor.backward()`. */
 export interface BackwardOptions {
@@ -33,7 +34,8 @@ export interface BackwardOptions {
  * report.totalNorm; // ‖2w‖ = 4.47 before clipping; w.grad now has norm 1
  */
 export function backward(root: Tensor, options: BackwardOptions = {}): BackwardReport {
-  const guards = options.guards ?? [];
+  const guards = checkOptions('backward', options).guards ?? [];
+  if (!Array.isArray(guards)) throw new ArgumentError('backward', `guards must be an array of guards, got ${describeValue(guards)}`);
   const order = topologicalOrder(root);
   const pass = new Pass();
   for (const guard of guards) guard.beginPass?.(pass);
@@ -58,7 +60,9 @@ export function backward(root: Tensor, options: BackwardOptions = {}): BackwardR
     } else {
       if (tensor.retainsGrad) retained.push({ tensor, data: castTo(grad.data, tensor.dtype) });
       const gradOut = tensorGuards ? runTensorGuards(tensor, grad, guards, pass) : grad;
-      if (!pass.stopped) propagate(tensor.node, gradOut, tensor.shape, pending, guards, pass, anomaly);
+      if (pass.stopped) break;
+      checkSavedVersions(tensor.node, tensor);
+      propagate(tensor.node, gradOut, tensor.shape, pending, guards, pass, anomaly);
     }
     if (pass.stopped) break;
   }
@@ -206,6 +210,7 @@ function seedGradient(root: Tensor, grad: Tensor | undefined): TypedArray {
     seed[0] = 1;
     return seed;
   }
+  if (!(grad instanceof Tensor)) throw new ArgumentError('backward', `grad must be a Tensor, got ${describeValue(grad)}`);
   if (!shapesEqual(grad.shape, root.shape)) {
     throw new GradientError('backward', `grad has shape ${formatShape(grad.shape)} but the output has shape ${formatShape(root.shape)}`);
   }

@@ -1,4 +1,4 @@
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, describeValue } from '../errors.js';
 import { apply } from './apply.js';
 import type { Tensor } from './tensor.js';
 
@@ -14,7 +14,7 @@ export function softmaxCrossEntropy(
   reduction: 'mean' | 'sum' | 'none' = 'mean',
 ): Tensor {
   if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
-    throw new ArgumentError('crossEntropy', `reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
+    throw new ArgumentError('crossEntropy', `reduction must be 'mean', 'sum' or 'none', got ${describeValue(reduction)}`);
   }
   return apply('crossEntropy', [logits], { targets, reduction });
 }

@@ -45,6 +45,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
       input.data[k] = original - eps;
       const minus = objective();
       input.data[k] = original;
+      input.bumpVersion();
       const numeric = (plus - minus) / (2 * eps);
       const exact = analytic[index]?.[k] ?? 0;
       if (!(Math.abs(exact - numeric) <= atol + rtol * Math.abs(numeric))) {

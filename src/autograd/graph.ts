@@ -1,3 +1,4 @@
+import { ArgumentError, describeValue } from '../errors.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import type { Shape } from '../tensor/shape.js';
 import type { OpName, OpSpec } from './ops/spec.js';
@@ -17,6 +18,8 @@ export interface Node<P extends OpName = OpName> {
   readonly attrs: OpSpec[P]['attrs'];
   /** What forward kept for the VJP; `null` once a backward pass has freed it. */
   saved: OpSpec[P]['saved'] | null;
+  /** The forward-time version of each tensor the op saved, in the order of its `saves` (see `Tensor.version`). */
+  readonly savedVersions: readonly number[];
   /** Shape of the op's output. */
   readonly outputShape: Shape;
   /** Dotted path of the innermost module running when the op was created (`'layers.3'`). */
@@ -67,6 +70,7 @@ export function enableGrad<T>(fn: () => T): T {
 }
 
 function withGradMode<T>(enabled: boolean, fn: () => T): T {
+  if (typeof fn !== 'function') throw new ArgumentError(enabled ? 'enableGrad' : 'noGrad', `fn must be a function, got ${describeValue(fn)}`);
   const previous = gradEnabled;
   gradEnabled = enabled;
   try {

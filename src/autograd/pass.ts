@@ -21,9 +21,9 @@ export interface Pending {
 /**
  * Lets the guards see a non-leaf's complete gradient; they may change it in place (a gradient-flow
  * clip), so a buffer shared with another tensor (passed through by add or reshape) is copied first.
+ * Called only when some guard has `onTensorGradient`.
  */
 export function runTensorGuards(tensor: Tensor, grad: Pending, guards: readonly Guard[], pass: Pass): Pending {
-  if (!guards.some((guard) => guard.onTensorGradient !== undefined)) return grad;
   const own: Pending = grad.owned ? grad : { data: grad.data.slice(), owned: true, view: null };
   const event = { tensor, grad: (own.view ??= new GradientView(own.data, tensor.shape)) };
   for (const guard of guards) guard.onTensorGradient?.(event, pass);

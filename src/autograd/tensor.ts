@@ -1,10 +1,11 @@
-import { ArgumentError, DTypeError, GradientError, ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, DTypeError, GradientError, ShapeError, checkBoolean, checkOptions, formatShape } from '../errors.js';
 import { allocate, dtypeOf, type DType, type TypedArray } from '../tensor/dtype.js';
 import { formatTensor } from '../tensor/format.js';
-import { normalizeAxis, sizeOf, type Shape } from '../tensor/shape.js';
+import { elementCount, normalizeAxis, type Shape } from '../tensor/shape.js';
 import { toNested, type NestedArray } from '../tensor/storage.js';
 import { apply } from './apply.js';
 import { backward, type BackwardOptions } from './engine.js';
+import { addInPlace, clampInPlace, copyInPlace, fillInPlace, mulInPlace } from './inplace.js';
 import type { Node, ScopeBoundary } from './graph.js';
 import type { BackwardReport } from './hooks.js';
 
@@ -21,8 +22,10 @@ export type TensorHook = (grad: Tensor) => Tensor | void;
  * x.mul(x).sum().backward();
  * x.grad?.toArray(); // [2, 4, 6]
  */
+const NO_HOOKS: readonly TensorHook[] = Object.freeze([]);
+
 export class Tensor {
-  /** Contiguous row-major values. Writable, but changing it does not update any graph. */
+  /** Contiguous row-major values. Writable, but changing it does not update any graph: call `bumpVersion()` after. */
   data: TypedArray;
   readonly shape: Shape;
   readonly dtype: DType;
@@ -36,12 +39,14 @@ export class Tensor {
   name: string | undefined;
   /** Module boundaries this tensor is the output of (set by nn modules while recording). */
   boundaries: ScopeBoundary[] | undefined;
-  /** Hooks registered with `registerHook`, run in order. */
-  readonly hooks: TensorHook[] = [];
+  /** Hooks registered with `registerHook`, run in order. why shared and replaced, not pushed to: a graph has a tensor per node and almost none has hooks. */
+  hooks: readonly TensorHook[] = NO_HOOKS;
   /** True after `retainGrad()`: a non-leaf keeps its gradient in `.grad`. */
   retainsGrad = false;
   private requiresGradFlag: boolean;
   private everRequiredGradFlag: boolean;
+  /** Behind `version`: one counter per buffer, shared by aliases (detach, reshape); made on first need. */
+  private versionCounter: { value: number } | null = null;
 
   /**
    * Low-level constructor over an existing buffer (not copied). Prefer `tensor()`, `zeros()`, …
@@ -51,7 +56,7 @@ export class Tensor {
     if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) {
       throw new DTypeError('Tensor', `data must be a Float32Array or Float64Array, got ${describe(data)}`);
     }
-    const size = sizeOf(shape);
+    const size = elementCount('Tensor', shape);
     if (size !== data.length) {
       throw new ShapeError('Tensor', `data has ${data.length} elements but shape ${formatShape(shape)} needs ${size}`, [shape]);
     }
@@ -60,7 +65,7 @@ export class Tensor {
     this.dtype = dtypeOf(data);
     this.size = size;
     this.ndim = shape.length;
-    this.requiresGradFlag = options.requiresGrad ?? false;
+    this.requiresGradFlag = checkBoolean('Tensor', 'requiresGrad', checkOptions('Tensor', options).requiresGrad ?? false);
     this.everRequiredGradFlag = this.requiresGradFlag;
   }
 
@@ -94,11 +99,52 @@ export class Tensor {
     return this.node === null;
   }
 
+  /**
+   * How many times this tensor's data has been modified in place (PyTorch's `t._version`), shared
+   * by every alias of its buffer (`detach()`, `reshape()`). Backward compares it with the version
+   * an op saved, so a saved tensor changed between forward and backward throws a GradientError.
+   * @example
+   * zeros([2]).fill_(1).version; // 1
+   */
+  get version(): number { return this.versionCounter?.value ?? 0; }
+
+  /**
+   * Records an in-place write. Call it after changing `data` directly; the in-place methods,
+   * optimizers, `loadStateDict` and `nn.init` call it for you.
+   * @example
+   * noGrad(() => { w.data[0] = 0; w.bumpVersion(); });
+   */
+  bumpVersion(): void { (this.versionCounter ??= { value: 0 }).value++; }
+
+  /** @internal Makes this tensor, a fresh alias of `source`'s buffer, share its version counter. */
+  shareVersionWith(source: Tensor): this {
+    this.versionCounter = source.versionCounter ??= { value: 0 };
+    return this;
+  }
+
+  // ---- In-place ops: PyTorch's trailing underscore, on data only, not recorded (see inplace.ts) ----
+  /** Copies `src` in, broadcast to this shape and cast to this dtype. @example zeros([2, 2]).copy_(tensor([1, 2])) */
+  copy_(src: Tensor): this { return copyInPlace(this, checkTensor('copy_', 'src', src)); }
+  /** Sets every element to `value`. @example zeros([3]).fill_(0.5) */
+  fill_(value: number): this { return fillInPlace(this, checkNumber('fill_', 'value', value)); }
+  /** Sets every element to 0. @example noGrad(() => w.zero_()) */
+  zero_(): this { return fillInPlace(this, 0); }
+  /** Multiplies by `other`, a number or a tensor that broadcasts to this shape. @example noGrad(() => w.mul_(0.9)) */
+  mul_(other: Tensor | number): this { return mulInPlace(this, this.operand('mul_', other)); }
+  /** Adds `alpha·other`, `other` a number or a tensor that broadcasts to this shape. @example noGrad(() => w.add_(g, { alpha: -0.1 })) */
+  add_(other: Tensor | number, options: { alpha?: number } = {}): this {
+    return addInPlace(this, this.operand('add_', other), checkNumber('add_', 'alpha', options.alpha ?? 1));
+  }
+  /** Limits values to [min, max] in place; either bound may be omitted. @example noGrad(() => w.clamp_(-1, 1)) */
+  clamp_(min?: number, max?: number): this {
+    return clampInPlace(this, checkBound('min', min ?? -Infinity, 'clamp_'), checkBound('max', max ?? Infinity, 'clamp_'));
+  }
+
   // ---- Differentiable ops (each defined once, in src/autograd/ops) ----
-  add(other: Tensor | number): Tensor { return apply('add', [this, this.operand(other)], null); }
-  sub(other: Tensor | number): Tensor { return apply('sub', [this, this.operand(other)], null); }
-  mul(other: Tensor | number): Tensor { return apply('mul', [this, this.operand(other)], null); }
-  div(other: Tensor | number): Tensor { return apply('div', [this, this.operand(other)], null); }
+  add(other: Tensor | number): Tensor { return apply('add', [this, this.operand('add', other)], null); }
+  sub(other: Tensor | number): Tensor { return apply('sub', [this, this.operand('sub', other)], null); }
+  mul(other: Tensor | number): Tensor { return apply('mul', [this, this.operand('mul', other)], null); }
+  div(other: Tensor | number): Tensor { return apply('div', [this, this.operand('div', other)], null); }
   neg(): Tensor { return apply('neg', [this], null); }
   /** xᵖ for a scalar exponent. */
   pow(exponent: number): Tensor { return apply('pow', [this], { exponent: checkNumber('pow', 'exponent', exponent) }); }
@@ -108,23 +154,23 @@ export class Tensor {
   abs(): Tensor { return apply('abs', [this], null); }
   /** Limits values to [min, max]; either bound may be omitted. */
   clamp(min?: number, max?: number): Tensor {
-    return apply('clamp', [this], { min: min ?? -Infinity, max: max ?? Infinity });
+    return apply('clamp', [this], { min: checkBound('min', min ?? -Infinity), max: checkBound('max', max ?? Infinity) });
   }
   relu(): Tensor { return apply('relu', [this], null); }
-  leakyRelu(slope = 0.01): Tensor { return apply('leakyRelu', [this], { slope: checkNumber('leakyRelu', 'slope', slope) }); }
+  leakyRelu(slope = 0.01): Tensor { return apply('leakyRelu', [this], { slope: checkFinite('leakyRelu', 'slope', slope) }); }
   tanh(): Tensor { return apply('tanh', [this], null); }
   sigmoid(): Tensor { return apply('sigmoid', [this], null); }
   /** Matrix product of two 2-D tensors. */
   matmul(other: Tensor): Tensor { return apply('matmul', [this, other], null); }
   /** Sum over `axis` (every element when omitted, giving a 0-d tensor). */
-  sum(axis?: number, keepDim = false): Tensor { return apply('sum', [this], { axis: axis ?? null, keepDim }); }
+  sum(axis?: number, keepDim = false): Tensor { return apply('sum', [this], { axis: axis ?? null, keepDim: checkBoolean('sum', 'keepDim', keepDim) }); }
   /** Mean over `axis` (every element when omitted): sum / count. */
   mean(axis?: number, keepDim = false): Tensor {
     const count = axis === undefined ? this.size : this.shape[normalizeAxis('mean', axis, this.shape)] ?? 1;
-    return this.sum(axis, keepDim).div(count);
+    return this.sum(axis, checkBoolean('mean', 'keepDim', keepDim)).div(count);
   }
   /** Maximum over `axis` (every element when omitted). */
-  max(axis?: number, keepDim = false): Tensor { return apply('max', [this], { axis: axis ?? null, keepDim }); }
+  max(axis?: number, keepDim = false): Tensor { return apply('max', [this], { axis: axis ?? null, keepDim: checkBoolean('max', 'keepDim', keepDim) }); }
   /** The same values under a new shape (one dimension may be -1). Shares storage. */
   reshape(shape: readonly number[]): Tensor { return apply('reshape', [this], { shape }); }
   /** Transpose of a 2-D tensor. */
@@ -134,9 +180,9 @@ export class Tensor {
 
   // ---- Graph and values ----
 
-  /** A tensor sharing this one's data but cut from the graph. */
+  /** A tensor sharing this one's data (and version counter) but cut from the graph. */
   detach(): Tensor {
-    return new Tensor(this.data, this.shape);
+    return new Tensor(this.data, this.shape).shareVersionWith(this);
   }
 
   /** The single value of a one-element tensor. */
@@ -175,11 +221,11 @@ export class Tensor {
     if (!this.requiresGrad) {
       throw new GradientError('registerHook', "cannot register a hook on a tensor that doesn't require gradients");
     }
-    this.hooks.push(hook);
+    this.hooks = [...this.hooks, hook];
     return {
       remove: () => {
         const index = this.hooks.indexOf(hook);
-        if (index >= 0) this.hooks.splice(index, 1);
+        if (index >= 0) this.hooks = [...this.hooks.slice(0, index), ...this.hooks.slice(index + 1)];
       },
     };
   }
@@ -213,10 +259,10 @@ export class Tensor {
   }
 
   /** A number operand becomes a 0-d constant of this tensor's dtype. */
-  private operand(other: Tensor | number): Tensor {
+  private operand(op: string, other: Tensor | number): Tensor {
     if (other instanceof Tensor) return other;
     const data = allocate(this.dtype, 1);
-    data[0] = checkNumber('operand', 'other', other);
+    data[0] = checkNumber(op, 'other', other);
     return new Tensor(data, []);
   }
 }
@@ -224,6 +270,28 @@ export class Tensor {
 function checkNumber(op: string, name: string, value: unknown): number {
   if (typeof value !== 'number') throw new ArgumentError(op, `${name} must be a number, got ${describe(value)}`);
   return value;
+}
+
+function checkFinite(op: string, name: string, value: unknown): number {
+  if (!Number.isFinite(checkNumber(op, name, value))) throw new ArgumentError(op, `${name} must be a finite number, got ${String(value)}`);
+  return value as number;
+}
+
+/** A clamp bound: a number, ±Infinity allowed (an open side), NaN not (it would silently turn every value into NaN). */
+function checkBound(name: string, value: unknown, op = 'clamp'): number {
+  if (Number.isNaN(checkNumber(op, name, value))) throw new ArgumentError(op, `${name} must be a number or ±Infinity, got NaN`);
+  return value as number;
+}
+
+/**
+ * Returns `value` when it is a Tensor, else throws an ArgumentError `op: name must be a Tensor, got …`:
+ * the front-door check of every function that takes tensors from the user.
+ * @example
+ * const x = checkTensor('ReLU.forward', 'input', input);
+ */
+export function checkTensor(op: string, name: string, value: unknown): Tensor {
+  if (value instanceof Tensor) return value;
+  throw new ArgumentError(op, `${name} must be a Tensor, got ${describe(value)}`);
 }
 
 function describe(value: unknown): string {

@@ -17,7 +17,7 @@ import type { Tensor } from '../autograd/tensor.js';
 import { ArgumentError, CheckpointError, formatShape } from '../errors.js';
 import { shapesEqual } from '../tensor/shape.js';
 import { OPTIMIZER_TENSOR_PREFIX, cloneState, flattenState, quoteList, unflattenState } from './optimizer-state.js';
-import { decodeSafetensors, dtypeToSafetensors, encodeSafetensors } from './safetensors.js';
+import { fromSafetensors, dtypeToSafetensors, toSafetensors } from './safetensors.js';
 
 /** What a checkpoint needs of a model: `nn.Module` has both methods. */
 export interface StatefulModel {
@@ -81,7 +81,7 @@ export function saveCheckpointBytes(options: SaveCheckpointOptions, op = 'saveCh
   if (optimizer !== undefined) {
     header[OPTIMIZER_KEY] = JSON.stringify(flattenState(optimizer.stateDict(), tensors, op));
   }
-  return encodeSafetensors(tensors, header);
+  return toSafetensors(tensors, header);
 }
 
 /**
@@ -96,7 +96,7 @@ export function loadCheckpointBytes(bytes: Uint8Array, options: LoadCheckpointOp
   const { model, optimizer } = options;
   checkStateful(op, 'model', model);
   if (optimizer !== undefined) checkStateful(op, 'optimizer', optimizer);
-  const { tensors, metadata } = decodeSafetensors(bytes, op);
+  const { tensors, metadata } = fromSafetensors(bytes, op);
   const version = metadata[VERSION_KEY];
   if (version !== undefined && version !== FORMAT_VERSION) {
     throw new CheckpointError(op, `${VERSION_KEY} must be '${FORMAT_VERSION}', got '${version}' (a newer gradguard wrote this file?)`);

@@ -1,5 +1,5 @@
 /** The browser-safe checkpoint API: the safetensors codec and checkpoints as bytes. */
-export { encodeSafetensors, decodeSafetensors, type SafetensorsContents } from './safetensors.js';
+export { toSafetensors, fromSafetensors, type SafetensorsContents } from './safetensors.js';
 export { type SafetensorsDType } from './header.js';
 export { OPTIMIZER_TENSOR_PREFIX } from './optimizer-state.js';
 export {

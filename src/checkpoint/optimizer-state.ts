@@ -12,7 +12,7 @@ import { ArgumentError, CheckpointError } from '../errors.js';
 /**
  * Prefix of the optimizer's tensors in a checkpoint; the model's tensors never start with it.
  * @example
- * Object.keys(decodeSafetensors(bytes).tensors).filter((name) => name.startsWith(OPTIMIZER_TENSOR_PREFIX));
+ * Object.keys(fromSafetensors(bytes).tensors).filter((name) => name.startsWith(OPTIMIZER_TENSOR_PREFIX));
  */
 export const OPTIMIZER_TENSOR_PREFIX = '__optimizer__.';
 

@@ -32,11 +32,11 @@ export function dtypeToSafetensors(dtype: DType): SafetensorsDType {
  * Tensor values are copied; the tensors are not changed.
  * @throws ArgumentError for a non-tensor value, the reserved name `__metadata__`, or a non-string metadata value.
  * @example
- * const bytes = encodeSafetensors({ weight: tensor([[1, 2], [3, 4]]) }, { note: 'demo' });
- * decodeSafetensors(bytes).tensors.weight.toArray(); // [[1, 2], [3, 4]]
+ * const bytes = toSafetensors({ weight: tensor([[1, 2], [3, 4]]) }, { note: 'demo' });
+ * fromSafetensors(bytes).tensors.weight.toArray(); // [[1, 2], [3, 4]]
  */
-export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
-  const op = 'encodeSafetensors';
+export function toSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
+  const op = 'toSafetensors';
   const named = checkTensors(tensors, op);
   checkMetadata(metadata, op);
   named.sort(byLayoutOrder);
@@ -71,11 +71,11 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Rec
  * `op` is the function name that error messages start with.
  * @throws CheckpointError naming what is wrong with the file.
  * @example
- * const { tensors, metadata } = decodeSafetensors(encodeSafetensors({ b: tensor([1, 2]) }, { k: 'v' }));
+ * const { tensors, metadata } = fromSafetensors(toSafetensors({ b: tensor([1, 2]) }, { k: 'v' }));
  * tensors.b.shape; // [2]
  * metadata.k;      // 'v'
  */
-export function decodeSafetensors(bytes: Uint8Array, op = 'decodeSafetensors'): SafetensorsContents {
+export function fromSafetensors(bytes: Uint8Array, op = 'fromSafetensors'): SafetensorsContents {
   if (!(bytes instanceof Uint8Array)) {
     throw new CheckpointError(op, `bytes must be a Uint8Array, got ${typeof bytes}`);
   }

@@ -1,7 +1,7 @@
-import { Tensor } from '../autograd/tensor.js';
-import { ShapeError, formatShape, positiveInteger } from '../errors.js';
+import { Tensor, checkTensor } from '../autograd/tensor.js';
+import { ArgumentError, ShapeError, checkOptions, describeValue, formatShape, positiveInteger } from '../errors.js';
 import { allocate } from '../tensor/dtype.js';
-import { globalGenerator, type Generator } from '../tensor/rng.js';
+import { Generator, globalGenerator } from '../tensor/rng.js';
 
 /** A labelled data set: inputs `x` [N, …] and targets `y` [N, …] (class indices for classification). */
 export interface Dataset {
@@ -57,9 +57,12 @@ export class DataLoader implements Iterable<Batch> {
   readonly #generator: Generator;
 
   constructor(dataset: Dataset, options: DataLoaderOptions = {}) {
-    const { batchSize = 1, shuffle = false, dropLast = false, generator = globalGenerator } = options;
+    const { batchSize = 1, shuffle = false, dropLast = false, generator = globalGenerator } = checkOptions('DataLoader', options);
     positiveInteger('DataLoader', 'batchSize', batchSize);
-    const { x, y } = dataset;
+    if (!(generator instanceof Generator)) throw new ArgumentError('DataLoader', `generator must be a Generator, got ${describeValue(generator)}`);
+    if (typeof dataset !== 'object' || dataset === null) throw new ArgumentError('DataLoader', `dataset must be an object { x, y } of tensors, got ${describeValue(dataset)}`);
+    const x = checkTensor('DataLoader', 'dataset.x', dataset.x);
+    const y = checkTensor('DataLoader', 'dataset.y', dataset.y);
     if (x.ndim === 0 || y.ndim === 0 || x.shape[0] !== y.shape[0]) {
       throw new ShapeError('DataLoader', `x and y must have the same number of rows, got x ${formatShape(x.shape)} and y ${formatShape(y.shape)}`, [x.shape, y.shape]);
     }

@@ -1,3 +1,4 @@
+import { ArgumentError, checkOptions, describeValue } from '../errors.js';
 import type { GradientView, Guard, NodeGradientEvent, PassControl } from '../autograd/hooks.js';
 import type { Tensor } from '../autograd/tensor.js';
 import { bufferStats } from '../tensor/kernels/reduce.js';
@@ -34,9 +35,11 @@ const GRADIENT_NORM_FLOOR = 1e-6;
  * loss.backward({ guards: [agc({ clipping: 0.01, excludeFinalLayer: true })] });
  */
 export function agc(options: AgcOptions = {}): Guard {
-  const clipping = checkPositive('agc', 'clipping', options.clipping ?? 0.01);
+  const clipping = checkPositive('agc', 'clipping', checkOptions('agc', options).clipping ?? 0.01);
   const eps = checkPositive('agc', 'eps', options.eps ?? 1e-3, true);
-  const excluded = new Set(options.exclude ?? []);
+  const exclude: unknown = options.exclude ?? [];
+  if (!Array.isArray(exclude)) throw new ArgumentError('agc', `exclude must be an array of tensors, got ${describeValue(exclude)}`);
+  const excluded = new Set<unknown>(exclude);
   const finalLayer = new FinalLayer();
   return {
     name: 'agc',

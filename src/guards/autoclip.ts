@@ -1,4 +1,4 @@
-import { ArgumentError, positiveInteger } from '../errors.js';
+import { ArgumentError, checkOptions, describeValue, positiveInteger } from '../errors.js';
 import type { Guard } from '../autograd/hooks.js';
 import { clipCoefficient, nonFiniteLabels, reportNonFiniteNorm, scaleAll, totalNorm } from './norms.js';
 
@@ -31,10 +31,10 @@ export interface AutoClipGuard extends Guard {
  * for (const batch of batches) { … loss.backward({ guards: [clip] }); optimizer.step(); }
  */
 export function autoClip(options: AutoClipOptions = {}): AutoClipGuard {
-  const percentileRank = options.percentile ?? 10;
+  const percentileRank = checkOptions('autoClip', options).percentile ?? 10;
   const capacity = options.history ?? 1000;
-  if (!(percentileRank >= 0 && percentileRank <= 100)) {
-    throw new ArgumentError('autoClip', `percentile must be in [0, 100], got ${String(percentileRank)}`);
+  if (typeof percentileRank !== 'number' || !(percentileRank >= 0 && percentileRank <= 100)) {
+    throw new ArgumentError('autoClip', `percentile must be a number in [0, 100], got ${describeValue(percentileRank)}`);
   }
   positiveInteger('autoClip', 'history', capacity);
   const history: number[] = [];

@@ -1,4 +1,4 @@
-import { NonFiniteError } from '../errors.js';
+import { ArgumentError, NonFiniteError, checkOptions, describeValue } from '../errors.js';
 import { GradientView } from '../autograd/hooks.js';
 import { Tensor } from '../autograd/tensor.js';
 import {
@@ -36,9 +36,9 @@ export interface ClipGradNormOptions {
 export function clipGradNorm(
   parameters: Tensor | Iterable<Tensor>, maxNorm: number, options: ClipGradNormOptions = {},
 ): number {
-  const normType = checkNormType('clipGradNorm', options.normType ?? 2);
+  const normType = checkNormType('clipGradNorm', checkOptions('clipGradNorm', options).normType ?? 2);
   checkPositive('clipGradNorm', 'maxNorm', maxNorm, true);
-  const all = parameters instanceof Tensor ? [parameters] : Array.from(parameters);
+  const all = parameterList('clipGradNorm', parameters);
   const withGrad = all.filter((p) => p.grad !== null);
   const views = withGrad.map((p) => new GradientView(p.grad!.data, p.shape));
   const total = totalNorm(views, normType);
@@ -71,7 +71,7 @@ export function clipGradNorm(
  */
 export function clipGradValue(parameters: Tensor | Iterable<Tensor>, clipValue: number): void {
   checkPositive('clipGradValue', 'clipValue', clipValue, true);
-  for (const parameter of gradientsOf(parameters)) clampInPlace(parameter.grad!.data, clipValue);
+  for (const parameter of parameterList('clipGradValue', parameters).filter((p) => p.grad !== null)) clampInPlace(parameter.grad!.data, clipValue);
 }
 
 /** Clamps a buffer to [-limit, limit] in place and returns how many values changed. */
@@ -90,7 +90,13 @@ export function clampInPlace(data: Float32Array | Float64Array, limit: number): 
   return count;
 }
 
-function gradientsOf(parameters: Tensor | Iterable<Tensor>): Tensor[] {
-  const list = parameters instanceof Tensor ? [parameters] : Array.from(parameters);
-  return list.filter((p) => p.grad !== null);
+/** The parameters as a list: one tensor or an iterable of tensors, else an ArgumentError naming `op`. */
+function parameterList(op: string, parameters: unknown): Tensor[] {
+  if (parameters instanceof Tensor) return [parameters];
+  const iterable = typeof parameters === 'object' && parameters !== null && Symbol.iterator in parameters;
+  const list: unknown[] = iterable ? Array.from(parameters as Iterable<unknown>) : [];
+  if (!iterable || !list.every((p) => p instanceof Tensor)) {
+    throw new ArgumentError(op, `parameters must be a Tensor or an iterable of tensors, got ${describeValue(parameters)}`);
+  }
+  return list as Tensor[];
 }

@@ -27,7 +27,7 @@ export interface InitCheck {
 
 /** A likely cause, in words, with the facts behind it. */
 export interface Cause {
-  kind: 'init-scale' | 'learning-rate' | 'no-normalization' | 'saturating-activation' | 'depth';
+  kind: 'init-scale' | 'learning-rate' | 'no-normalization' | 'saturating-activation' | 'depth' | 'sudden-jump';
   message: string;
 }
 
@@ -94,6 +94,45 @@ export interface CauseFacts {
   updateRatio: number;
   learningRate: number | undefined;
   hasNormalization: boolean | undefined;
+  /** The first abrupt jump of the global norm after calm steps, if any (see `firstNormJump`). */
+  jump: NormJump | null;
+}
+
+/** A step whose global gradient norm jumped far above the median of the steps before it. */
+export interface NormJump {
+  step: number;
+  norm: number;
+  /** Median global norm of the (up to 20) finite steps before it. */
+  median: number;
+}
+
+/** A jump: the norm exceeds 10 × the recent median while the step before was still within 3 × of it. */
+const JUMP_FACTOR = 10;
+const CALM_FACTOR = 3;
+const JUMP_WINDOW = 20;
+const JUMP_MIN_HISTORY = 5;
+
+/**
+ * The first step whose global norm is non-finite or above 10 × the median of the finite steps
+ * before it (at least 5), right after a step that was still calm (within 3 × that median): the
+ * signature of one bad batch or one oversized update. Steady exponential growth never has a
+ * calm step just before its big ones, so a badly scaled network is not reported as a jump.
+ */
+export function firstNormJump(records: readonly MonitorRecord[]): NormJump | null {
+  const recent: number[] = [];
+  for (const record of records) {
+    const norm = record.totalNorm;
+    const previous = recent[recent.length - 1];
+    if (previous !== undefined && recent.length >= JUMP_MIN_HISTORY) {
+      const median = [...recent].sort((a, b) => a - b)[recent.length >> 1]!;
+      const calmBefore = previous <= CALM_FACTOR * median;
+      if (calmBefore && (!Number.isFinite(norm) || norm > JUMP_FACTOR * median)) return { step: record.step, norm, median };
+    }
+    if (!Number.isFinite(norm)) continue;
+    recent.push(norm);
+    if (recent.length > JUMP_WINDOW) recent.shift();
+  }
+  return null;
 }
 
 const RELU_LIKE = new Set(['relu', 'leakyRelu']);
@@ -114,6 +153,11 @@ export function likelyCauses(facts: CauseFacts): Cause[] {
   if (facts.verdict === 'exploding' && facts.updateRatio > 1e-2) {
     const lr = facts.learningRate === undefined ? '' : ` at learning rate ${facts.learningRate}`;
     causes.push({ kind: 'learning-rate', message: `updates are ${formatRatio(facts.updateRatio)} of the weights per step${lr} (a healthy ratio is around 1e-3): the learning rate is likely too high.` });
+  }
+  if (facts.verdict === 'exploding' && facts.jump !== null) {
+    const { step, norm, median } = facts.jump;
+    const size = Number.isFinite(norm) ? `jumped to ${norm.toPrecision(3)}, ${(norm / median).toPrecision(3)} × the median ${median.toPrecision(3)} of the steps before` : `turned non-finite after a median of ${median.toPrecision(3)}`;
+    causes.push({ kind: 'sudden-jump', message: `a sudden jump, not slow growth: at step ${step} the global gradient norm ${size}. One batch (outliers, corrupt inputs, wrong labels) or one oversized update usually does this; look at the batch of step ${step}.` });
   }
   if (facts.hasNormalization === false && facts.depth >= 8) {
     causes.push({ kind: 'no-normalization', message: `no normalisation layer in a network ${facts.depth} blocks deep: nothing resets the scale of activations and gradients between blocks.` });
@@ -151,6 +195,10 @@ export function remediesFor(verdict: 'exploding' | 'vanishing' | 'healthy', caus
     if (kinds.has('init-scale')) remedies.unshift({ message: "initialise with He's rule for ReLU", call: "nn.mlp(sizes, { init: 'kaimingNormal', gain: 1 }) or nn.init.kaimingNormal(layer.weight, { nonlinearity: 'relu' })" });
     if (kinds.has('learning-rate')) remedies.push({ message: 'lower the learning rate (10× is a good first try)', call: 'new optim.SGD(model.parameters(), { lr: lr / 10 })' });
     if (kinds.has('no-normalization')) remedies.push({ message: 'normalise between blocks', call: 'new nn.LayerNorm(width) after each hidden Linear' });
+    if (kinds.has('sudden-jump')) {
+      remedies.push({ message: 'check the batch of that step for non-finite and extreme values', call: 'guards.checkBatch(x) and x.abs().max().item()' });
+      remedies.push({ message: 'clip norms that jump far above their running statistics, and roll back past bad batches', call: 'guards.zclip() and guards.rollback(optimizer, { every: 50 })' });
+    }
     remedies.push({ message: 'clip each layer relative to its weights (robust to scale)', call: 'guards.agc({ clipping: 0.01 })' });
     return remedies;
   }

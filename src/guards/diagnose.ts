@@ -3,7 +3,7 @@ import { describeModule } from '../autograd/graph.js';
 import type { NonFiniteInfo } from '../autograd/hooks.js';
 import { blocksOf, depthProduct, leafModules, moduleOfParameter } from './amplification.js';
 import {
-  compareWithHe, likelyCauses, modelHasNormalization, remediesFor, weightInits,
+  compareWithHe, firstNormJump, likelyCauses, modelHasNormalization, remediesFor, weightInits,
   type Cause, type InitCheck, type ModelLike, type Remedy, type WeightInit,
 } from './diagnose-causes.js';
 import { Monitor, type MonitorRecord } from './monitor.js';
@@ -83,7 +83,7 @@ export function diagnose(source: Source, options: DiagnoseOptions = {}): Diagnos
   const initialization = compareWithHe(inits ?? (options.model === undefined ? {} : weightInits(options.model.namedParameters())));
   const causes = likelyCauses({
     verdict, record: latest, checks: initialization, depth: blocks.length, updateRatio: latestUpdateRatio(records),
-    learningRate: options.learningRate, hasNormalization: modelHasNormalization(options.model),
+    learningRate: options.learningRate, hasNormalization: modelHasNormalization(options.model), jump: firstNormJump(records),
   });
   const result: Diagnosis = {
     verdict, summary: '', depthProduct: product, lastFiniteDepthProduct: lastFiniteProduct(records), blocks,
@@ -189,9 +189,13 @@ function summarize(d: Diagnosis): string {
     const f = d.firstNonFinite;
     lines.push(`The first non-finite value appeared at step ${f.step}, in the ${f.phase} pass of op '${f.op}' ${describeModule(f.module)}.`);
   }
-  if (d.causes.length > 0) lines.push(`Likely causes: ${d.causes.map((c) => c.message).join(' ')}`);
+  if (d.causes.length > 0) lines.push(`Likely causes: ${d.causes.map((c) => capitalize(c.message)).join(' ')}`);
   if (d.remedies.length > 0) lines.push(`Remedies: ${d.remedies.map((r) => `${r.message}: ${r.call}`).join('; ')}.`);
   return lines.join('\n');
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function emptyDiagnosis(): Diagnosis {

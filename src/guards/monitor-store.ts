@@ -1,5 +1,6 @@
-import type { BackwardReport, NonFiniteInfo } from '../autograd/hooks.js';
+import type { NonFiniteInfo } from '../autograd/hooks.js';
 import type { Tensor } from '../autograd/tensor.js';
+import { checkElementLimit } from '../tensor/shape.js';
 import { moduleOfParameter, type AmplificationTracker, type LayerStat } from './amplification.js';
 import type { MonitorRecord, ParameterRecord } from './monitor-record.js';
 
@@ -162,7 +163,9 @@ export class SlotRing {
   /** The slot for a new pass, cleared for `layout`. */
   next(layout: Layout): Slot {
     if (layout !== this.storeLayout) {
-      this.store = new Float64Array(this.capacity * (2 * layout.order.length + 3 * layout.names.length));
+      const perRecord = 2 * layout.order.length + 3 * layout.names.length;
+      checkElementLimit('monitor', [this.capacity, perRecord]); // a huge history fails here, typed
+      this.store = new Float64Array(this.capacity * perRecord);
       this.storeLayout = layout;
     }
     const full = this.slots.length === this.capacity;
@@ -203,7 +206,7 @@ export class LayoutCache {
     const order = tracker.order();
     const met = order.length;
     for (const module of modules) if (module !== '' && !order.includes(module)) order.push(module);
-    const ops = order.map((module) => tracker.outputOp(module));
+    const ops = order.map((_, i) => (i < met ? tracker.opAt(i) : undefined));
     if (last !== null && last.matches(order, ops, names)) return last;
     this.layout = new Layout(order, ops, names, modules, met);
     return this.layout;
@@ -212,7 +215,7 @@ export class LayoutCache {
   /** Each parameter's record key (its name, or `parameter<i>`) and module ('' for none). */
   private namesOf(parameters: readonly Tensor[]): { names: string[]; modules: string[] } {
     const cached = this.named;
-    if (cached.parameters.length === parameters.length && cached.parameters.every((p, i) => p === parameters[i])) return cached;
+    if (sameTensors(cached.parameters, parameters)) return cached;
     const names = parameters.map((p, i) => p.name ?? `parameter${i}`);
     const modules = parameters.map((p) => (p.name === undefined ? '' : moduleOfParameter(p.name)));
     this.named = { parameters: [...parameters], names, modules };
@@ -220,13 +223,8 @@ export class LayoutCache {
   }
 }
 
-/** The monitor's part of the report: per-parameter gradient norms and per-layer figures. */
-export function fillReport(report: BackwardReport, record: Slot): void {
-  const { names, order } = record.layout;
-  const parameters: Record<string, { gradNorm: number }> = {};
-  for (let i = 0; i < names.length; i++) parameters[names[i]!] = { gradNorm: record.gradNorms[i]! };
-  const layers: Record<string, LayerStat> = {};
-  for (let m = 0; m < order.length; m++) layers[order[m]!] = { gradNorm: record.layerNorms[m]!, amplification: record.amplifications[m]! };
-  report.parameters = parameters;
-  report.layers = layers;
+function sameTensors(a: readonly Tensor[], b: readonly Tensor[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

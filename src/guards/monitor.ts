@@ -1,17 +1,17 @@
 import type {
-  BackwardReport, EndOfPassEvent, Guard, GradientView, NodeGradientEvent, NonFiniteInfo, ParameterGradientEvent, PassControl,
-  TensorGradientEvent,
+  BackwardReport, EndOfPassEvent, Guard, GradientView, NonFiniteInfo, ParameterGradientEvent, PassControl, TensorGradientEvent,
 } from '../autograd/hooks.js';
 import type { Tensor } from '../autograd/tensor.js';
-import { positiveInteger } from '../errors.js';
+import { checkOptions, positiveInteger } from '../errors.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { AmplificationTracker } from './amplification.js';
 import { weightInits, type WeightInit } from './diagnose-causes.js';
 import { monitorToJSONLines, type MonitorSnapshot } from './monitor-export.js';
 import { recordUpdates, snapshotWeights, type MonitorRecord, type MonitorSpikeEvent } from './monitor-record.js';
-import { fillReport, LayoutCache, SlotRing, type Slot } from './monitor-store.js';
+import { fillReport } from './monitor-report.js';
+import { LayoutCache, SlotRing, type Slot } from './monitor-store.js';
 import { RingBuffer } from './ring.js';
-import { spikeDetection, type SpikeDetector } from './spike.js';
+import { spikeDetection, type ObserveContext, type SpikeDetector } from './spike.js';
 
 export type { MonitorRecord, MonitorSpikeEvent, ParameterRecord } from './monitor-record.js';
 
@@ -39,8 +39,6 @@ interface PassState {
   rootSeen: boolean;
   /** Backward started from a one-element tensor: its value is the loss. */
   rootScalar: boolean;
-  /** The tensor whose gradient just completed; measured at its node's event. */
-  current: Tensor | null;
   record: Slot | null;
 }
 
@@ -81,9 +79,9 @@ export class Monitor implements Guard {
   private readonly layouts = new LayoutCache();
 
   constructor(options: MonitorOptions = {}) {
-    const history = positiveInteger('monitor', 'history', options.history ?? 1000);
+    const history = positiveInteger('monitor', 'history', checkOptions('monitor', options).history ?? 1000);
     this.records = new SlotRing(history);
-    this.spikeEvents = new RingBuffer<MonitorSpikeEvent>(options.eventCapacity ?? 100);
+    this.spikeEvents = new RingBuffer<MonitorSpikeEvent>(positiveInteger('monitor', 'eventCapacity', options.eventCapacity ?? 100));
     this.trackUpdates = options.trackUpdates ?? true;
     this.lossDetector = options.lossSpikes === false ? null : options.lossSpikes ?? spikeDetection();
     this.gradNormDetector = options.gradNormSpikes === false ? null : options.gradNormSpikes ?? spikeDetection();
@@ -103,9 +101,12 @@ export class Monitor implements Guard {
   beginPass(control: PassControl): void {
     this.finishPass();
     this.tracker.reset();
-    this.pass = { report: control.report, rootLoss: NaN, rootSeen: false, rootScalar: false, current: null, record: null };
+    this.pass = { report: control.report, rootLoss: NaN, rootSeen: false, rootScalar: false, record: null };
   }
 
+  // why: no `onNodeGradient`: the engine shows a buffer through one view in every event (this
+  // view is the `gradOut` of the tensor's node next), so measuring here shares its cached
+  // statistics with nanTrap; and a guard less per node is a call less per node
   onTensorGradient(event: TensorGradientEvent): void {
     const pass = this.pass;
     if (pass === null) return;
@@ -115,17 +116,7 @@ export class Monitor implements Guard {
       pass.rootScalar = event.tensor.size === 1;
       if (pass.rootScalar) pass.rootLoss = event.tensor.data[0]!;
     }
-    pass.current = event.tensor;
-  }
-
-  // why: the engine runs this tensor's node right after `onTensorGradient`, and that event's
-  // `gradOut` view wraps the same buffer; measuring there shares its cached statistics with
-  // nanTrap and the other node guards, so the buffer is scanned once, not twice.
-  onNodeGradient(event: NodeGradientEvent): void {
-    const pass = this.pass;
-    if (pass === null || pass.current === null) return;
-    this.tracker.onGradient(pass.current, event.gradOut);
-    pass.current = null;
+    this.tracker.onGradient(event.tensor, event.grad);
   }
 
   onParameterGradient(event: ParameterGradientEvent): void {
@@ -232,7 +223,7 @@ export class Monitor implements Guard {
   /** Fills the slot of a pass; `finished` is false for a pass that was stopped or threw (no norms then). */
   private buildRecord(pass: PassState, parameters: readonly Tensor[], grads: readonly GradientView[], finished: boolean): Slot {
     const record = this.records.next(this.layouts.layoutOf(parameters, this.tracker));
-    const { moduleOfParameter: moduleIndex, order } = record.layout;
+    const { moduleOfParameter: moduleIndex, order, met } = record.layout;
     for (let i = 0; i < parameters.length; i++) {
       const squares = grads[i]?.stats.sumOfSquares ?? NaN;
       record.gradNorms[i] = Math.sqrt(squares);
@@ -241,7 +232,8 @@ export class Monitor implements Guard {
     }
     for (let m = 0; m < order.length; m++) {
       record.layerNorms[m] = Math.sqrt(record.layerNorms[m]!);
-      record.amplifications[m] = this.tracker.amplification(order[m]!);
+      // why: the layout's first `met` modules are this pass's, in the tracker's forward order
+      record.amplifications[m] = m < met ? this.tracker.amplificationAt(m) : NaN;
     }
     record.step = this.passes++;
     record.totalNorm = finished ? pass.report.totalNorm : NaN;
@@ -268,17 +260,16 @@ export class Monitor implements Guard {
 
   private detectSpikes(record: Slot, lossKnown: boolean, normKnown: boolean): void {
     const context = this.pendingBatch === undefined ? { step: record.step } : { step: record.step, batch: this.pendingBatch };
-    const signals: Array<['loss' | 'gradNorm', SpikeDetector | null, number, boolean]> = [
-      ['loss', this.lossDetector, record.loss, lossKnown],
-      ['gradNorm', this.gradNormDetector, record.totalNorm, normKnown],
-    ];
-    for (const [signal, detector, value, known] of signals) {
-      if (detector === null || !known) continue;
-      const event = detector.observe(value, context);
-      if (event === null) continue;
-      this.spikeEvents.push({ ...event, signal });
-      record.spikes.push(signal);
-    }
+    if (lossKnown) this.observe('loss', this.lossDetector, record.loss, context, record);
+    if (normKnown) this.observe('gradNorm', this.gradNormDetector, record.totalNorm, context, record);
+  }
+
+  private observe(signal: 'loss' | 'gradNorm', detector: SpikeDetector | null, value: number, context: ObserveContext, record: Slot): void {
+    if (detector === null) return;
+    const event = detector.observe(value, context);
+    if (event === null) return;
+    this.spikeEvents.push({ ...event, signal });
+    record.spikes.push(signal);
   }
 }
 

@@ -1,4 +1,4 @@
-import { ArgumentError, NonFiniteError, countOf } from '../errors.js';
+import { ArgumentError, NonFiniteError, checkOptions, countOf, describeValue } from '../errors.js';
 import { describeModule } from '../autograd/graph.js';
 import type { GradientView, Guard, NodeGradientEvent, NonFiniteInfo, PassControl } from '../autograd/hooks.js';
 import { createdAt, describeProducer, isNonFiniteProducer } from '../autograd/nonfinite.js';
@@ -35,9 +35,9 @@ const ACTIONS: readonly NanTrapAction[] = ['throw', 'skip', 'zero', 'warn'];
  * else console.log(report.nonFinite); // { op: 'log', phase: 'backward', module: '2', … }
  */
 export function nanTrap(options: NanTrapOptions = {}): Guard {
-  const action = options.action ?? 'throw';
+  const action = checkOptions('nanTrap', options).action ?? 'throw';
   if (!ACTIONS.includes(action)) {
-    throw new ArgumentError('nanTrap', `action must be one of ${ACTIONS.join(', ')}, got ${String(action)}`);
+    throw new ArgumentError('nanTrap', `action must be one of ${ACTIONS.join(', ')}, got ${describeValue(action)}`);
   }
   return {
     name: 'nanTrap',

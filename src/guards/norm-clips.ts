@@ -1,4 +1,4 @@
-import { countOf } from '../errors.js';
+import { checkOptions, countOf } from '../errors.js';
 import type { Guard } from '../autograd/hooks.js';
 import { clampInPlace } from './clip.js';
 import {
@@ -30,7 +30,7 @@ export interface GlobalNormClipOptions {
  * report.clipScale; // 1 when nothing was clipped
  */
 export function globalNormClip(options: GlobalNormClipOptions): Guard {
-  const maxNorm = checkPositive('globalNormClip', 'maxNorm', options.maxNorm, true);
+  const maxNorm = checkPositive('globalNormClip', 'maxNorm', checkOptions('globalNormClip', options).maxNorm, true);
   const normType = checkNormType('globalNormClip', options.normType ?? 2);
   return {
     name: 'globalNormClip',
@@ -95,7 +95,7 @@ export interface ValueClipOptions {
  * loss.backward({ guards: [valueClip({ clipValue: 0.5 })] });
  */
 export function valueClip(options: ValueClipOptions): Guard {
-  const clipValue = checkPositive('valueClip', 'clipValue', options.clipValue, true);
+  const clipValue = checkPositive('valueClip', 'clipValue', checkOptions('valueClip', options).clipValue, true);
   return {
     name: 'valueClip',
     endPass(event, control) {

@@ -20,7 +20,8 @@ export class RingBuffer<T> {
 
   constructor(readonly capacity: number) {
     positiveInteger('RingBuffer', 'capacity', capacity);
-    this.items = new Array<T | undefined>(capacity).fill(undefined);
+    // why: the array grows as items arrive, so a large capacity costs nothing until it is used
+    this.items = [];
   }
 
   /** How many items the buffer holds now (at most `capacity`). */
@@ -58,7 +59,7 @@ export class RingBuffer<T> {
 
   /** Empties the buffer (the `pushed` count is kept). */
   clear(): void {
-    this.items.fill(undefined);
+    this.items.length = 0;
     this.start = 0;
     this.count = 0;
   }

@@ -1,4 +1,5 @@
 import type { BackwardReport } from '../autograd/hooks.js';
+import type { Tensor } from '../autograd/tensor.js';
 import { positiveInteger } from '../errors.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import type { Monitor } from './monitor.js';
@@ -150,7 +151,10 @@ export class Rollback<S> {
     if (this.consecutive > 1 && this.snapshots.length > 1) this.dropNewest();
     const snapshot = this.snapshots.last()!;
     const parameters = this.parameters();
-    parameters.forEach((param, i) => param.data.set(snapshot.parameters[i]!));
+    parameters.forEach((param, i) => {
+      param.data.set(snapshot.parameters[i]!);
+      param.bumpVersion();
+    });
     this.optimizer.loadStateDict(snapshot.optimizer);
     this.optimizer.zeroGrad();
     this.rollbacks++;
@@ -173,7 +177,7 @@ export class Rollback<S> {
     }
   }
 
-  private parameters(): Array<{ data: TypedArray }> {
+  private parameters(): Tensor[] {
     return this.optimizer.paramGroups.flatMap((group) => [...group.params]);
   }
 }

@@ -1,4 +1,4 @@
-import { ArgumentError, positiveInteger } from '../errors.js';
+import { ArgumentError, checkOptions as checkOptionsObject, describeValue, positiveInteger } from '../errors.js';
 import type { Guard, PassControl } from '../autograd/hooks.js';
 import { clipCoefficient, nonFiniteLabels, reportNonFiniteNorm, scaleAll, totalNorm } from './norms.js';
 
@@ -79,17 +79,18 @@ export function zclip(options: ZClipOptions = {}): ZClipGuard {
 }
 
 function checkOptions(options: ZClipOptions): Required<ZClipOptions> {
+  checkOptionsObject('zclip', options);
   const settings = {
     zThreshold: options.zThreshold ?? 2.5,
     alpha: options.alpha ?? 0.97,
     warmupSteps: options.warmupSteps ?? 25,
     onSpike: options.onSpike ?? 'clip',
   };
-  if (!(settings.zThreshold > 0)) throw new ArgumentError('zclip', `zThreshold must be > 0, got ${settings.zThreshold}`);
-  if (!(settings.alpha >= 0 && settings.alpha < 1)) throw new ArgumentError('zclip', `alpha must be in [0, 1), got ${settings.alpha}`);
+  if (typeof settings.zThreshold !== 'number' || !(settings.zThreshold > 0 && settings.zThreshold < Infinity)) throw new ArgumentError('zclip', `zThreshold must be a finite number > 0, got ${describeValue(settings.zThreshold)}`);
+  if (typeof settings.alpha !== 'number' || !(settings.alpha >= 0 && settings.alpha < 1)) throw new ArgumentError('zclip', `alpha must be a number in [0, 1), got ${describeValue(settings.alpha)}`);
   positiveInteger('zclip', 'warmupSteps', settings.warmupSteps);
   if (settings.onSpike !== 'clip' && settings.onSpike !== 'skip') {
-    throw new ArgumentError('zclip', `onSpike must be 'clip' or 'skip', got ${String(settings.onSpike)}`);
+    throw new ArgumentError('zclip', `onSpike must be 'clip' or 'skip', got ${describeValue(settings.onSpike)}`);
   }
   return settings;
 }

@@ -1,4 +1,5 @@
-import type { Tensor } from '../autograd/tensor.js';
+import { checkTensor, type Tensor } from '../autograd/tensor.js';
+import { ArgumentError, describeValue } from '../errors.js';
 import { gelu } from './functional.js';
 import { Module } from './module.js';
 
@@ -10,7 +11,7 @@ import { Module } from './module.js';
 /** max(x, 0). @example new nn.ReLU().forward(tensor([-1, 2])).toArray(); // [0, 2] */
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
-    return x.relu();
+    return checkTensor('ReLU.forward', 'input', x).relu();
   }
 }
 
@@ -18,24 +19,27 @@ export class ReLU extends Module {
 export class LeakyReLU extends Module {
   constructor(readonly negativeSlope = 0.01) {
     super();
+    if (typeof negativeSlope !== 'number' || !Number.isFinite(negativeSlope)) {
+      throw new ArgumentError('LeakyReLU', `negativeSlope must be a finite number, got ${describeValue(negativeSlope)}`);
+    }
   }
 
   forward(x: Tensor): Tensor {
-    return x.leakyRelu(this.negativeSlope);
+    return checkTensor('LeakyReLU.forward', 'input', x).leakyRelu(this.negativeSlope);
   }
 }
 
 /** tanh(x). @example new nn.Tanh().forward(tensor([0])).item(); // 0 */
 export class Tanh extends Module {
   forward(x: Tensor): Tensor {
-    return x.tanh();
+    return checkTensor('Tanh.forward', 'input', x).tanh();
   }
 }
 
 /** 1 / (1 + e^(−x)). @example new nn.Sigmoid().forward(tensor([0])).item(); // 0.5 */
 export class Sigmoid extends Module {
   forward(x: Tensor): Tensor {
-    return x.sigmoid();
+    return checkTensor('Sigmoid.forward', 'input', x).sigmoid();
   }
 }
 

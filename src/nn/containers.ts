@@ -1,4 +1,4 @@
-import type { Tensor } from '../autograd/tensor.js';
+import { checkTensor, type Tensor } from '../autograd/tensor.js';
 import { ArgumentError } from '../errors.js';
 import { Module } from './module.js';
 
@@ -60,6 +60,6 @@ export class Residual extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return x.add(this.body.forward(x));
+    return checkTensor('Residual.forward', 'input', x).add(this.body.forward(x));
   }
 }

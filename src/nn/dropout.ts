@@ -1,5 +1,5 @@
-import { Tensor } from '../autograd/tensor.js';
-import { ArgumentError } from '../errors.js';
+import { Tensor, checkTensor } from '../autograd/tensor.js';
+import { ArgumentError, describeValue } from '../errors.js';
 import { allocate } from '../tensor/dtype.js';
 import { globalGenerator, type Generator } from '../tensor/rng.js';
 import { Module } from './module.js';
@@ -17,11 +17,12 @@ export class Dropout extends Module {
 
   constructor(readonly p = 0.5, generator: Generator = globalGenerator) {
     super();
-    if (!(p >= 0 && p <= 1)) throw new ArgumentError('Dropout', `p must be in [0, 1], got ${p}`);
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError('Dropout', `p must be a number in [0, 1], got ${describeValue(p)}`);
     this.#generator = generator;
   }
 
   forward(x: Tensor): Tensor {
+    checkTensor('Dropout.forward', 'input', x);
     if (!this.training || this.p === 0) return x;
     const mask = allocate(x.dtype, x.size);
     if (this.p < 1) {

@@ -1,4 +1,4 @@
-import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, ShapeError, describeValue, formatShape } from '../errors.js';
 import { noGrad } from '../autograd/graph.js';
 import type { Tensor } from '../autograd/tensor.js';
 import { fillNormal, fillUniform, globalGenerator, type Generator } from '../tensor/rng.js';
@@ -43,7 +43,7 @@ export function calculateGain(nonlinearity: Nonlinearity, slope = 0.01): number 
     case 'selu':
       return 3 / 4;
     default:
-      throw new ArgumentError('calculateGain', `nonlinearity must be 'linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu' or 'selu', got ${JSON.stringify(nonlinearity)}`);
+      throw new ArgumentError('calculateGain', `nonlinearity must be 'linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu' or 'selu', got ${describeValue(nonlinearity)}`);
   }
 }
 
@@ -112,6 +112,7 @@ export function xavierNormal(tensor: Tensor, gain = 1, generator: Generator = gl
 export function normal(tensor: Tensor, mean = 0, std = 1, generator: Generator = globalGenerator): Tensor {
   if (!(std >= 0)) throw new ArgumentError('init.normal', `std must be ≥ 0, got ${std}`);
   noGrad(() => fillNormal(tensor.data, mean, std, generator));
+  tensor.bumpVersion();
   return tensor;
 }
 
@@ -122,6 +123,7 @@ export function normal(tensor: Tensor, mean = 0, std = 1, generator: Generator =
 export function uniform(tensor: Tensor, a = 0, b = 1, generator: Generator = globalGenerator): Tensor {
   if (!(a <= b)) throw new ArgumentError('init.uniform', `a must be ≤ b, got a ${a}, b ${b}`);
   noGrad(() => fillUniform(tensor.data, a, b, generator));
+  tensor.bumpVersion();
   return tensor;
 }
 
@@ -130,8 +132,7 @@ export function uniform(tensor: Tensor, a = 0, b = 1, generator: Generator = glo
  * @example nn.init.zeros(linear.bias);
  */
 export function zeros(tensor: Tensor): Tensor {
-  tensor.data.fill(0);
-  return tensor;
+  return noGrad(() => tensor.zero_());
 }
 
 /**
@@ -139,6 +140,5 @@ export function zeros(tensor: Tensor): Tensor {
  * @example nn.init.constant(layerNorm.weight, 1);
  */
 export function constant(tensor: Tensor, value: number): Tensor {
-  tensor.data.fill(value);
-  return tensor;
+  return noGrad(() => tensor.fill_(value));
 }

@@ -1,8 +1,9 @@
 import { linear } from '../autograd/functional.js';
 import { zeros } from '../autograd/creation.js';
 import type { Tensor } from '../autograd/tensor.js';
-import { positiveInteger } from '../errors.js';
-import type { DType } from '../tensor/dtype.js';
+import { checkOptions, positiveInteger } from '../errors.js';
+import { checkDType, type DType } from '../tensor/dtype.js';
+import { checkElementLimit } from '../tensor/shape.js';
 import * as init from './init.js';
 import { Module } from './module.js';
 
@@ -32,7 +33,8 @@ export class Linear extends Module {
     super();
     positiveInteger('Linear', 'inFeatures', inFeatures);
     positiveInteger('Linear', 'outFeatures', outFeatures);
-    const dtype = options.dtype ?? 'float32';
+    checkElementLimit('Linear', [outFeatures, inFeatures]);
+    const dtype = checkDType('Linear', checkOptions('Linear', options).dtype ?? 'float32');
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     this.weight = zeros([outFeatures, inFeatures], { dtype, requiresGrad: true });

@@ -1,6 +1,6 @@
 import { softmaxCrossEntropy } from '../autograd/functional.js';
-import { Tensor } from '../autograd/tensor.js';
-import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { Tensor, checkTensor } from '../autograd/tensor.js';
+import { ArgumentError, ShapeError, checkOptions, describeValue, formatShape } from '../errors.js';
 import { shapesEqual } from '../tensor/shape.js';
 import { softplus } from './functional.js';
 
@@ -17,7 +17,7 @@ export type ClassTargets = Int32Array | readonly number[] | Tensor;
 
 function checkReduction(op: string, reduction: unknown): Reduction {
   if (reduction === 'mean' || reduction === 'sum' || reduction === 'none') return reduction;
-  throw new ArgumentError(op, `reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
+  throw new ArgumentError(op, `reduction must be 'mean', 'sum' or 'none', got ${describeValue(reduction)}`);
 }
 
 function reduce(values: Tensor, reduction: Reduction): Tensor {
@@ -29,6 +29,9 @@ function reduce(values: Tensor, reduction: Reduction): Tensor {
 /** Class indices as an Int32Array; non-integers are an error (a float target is a common slip). */
 export function toClassIndices(op: string, targets: ClassTargets): Int32Array {
   if (targets instanceof Int32Array) return targets;
+  if (!(targets instanceof Tensor) && !Array.isArray(targets)) {
+    throw new ArgumentError(op, `targets must be class indices (an Int32Array, a number[] or a Tensor), got ${describeValue(targets)}`);
+  }
   const values = targets instanceof Tensor ? targets.data : targets;
   const out = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
@@ -37,6 +40,8 @@ export function toClassIndices(op: string, targets: ClassTargets): Int32Array {
       throw new ArgumentError(op, `targets must be class indices (integers), got ${value} at index ${i}`);
     }
     out[i] = value;
+    // why: an index beyond the Int32 range would wrap around to some other class
+    if (out[i] !== value) throw new ArgumentError(op, `targets must be class indices, got ${value} at index ${i}`);
   }
   return out;
 }
@@ -48,11 +53,13 @@ export function toClassIndices(op: string, targets: ClassTargets): Int32Array {
  * const loss = nn.crossEntropy(model.forward(x), [0, 2, 1]); // 0-d tensor
  */
 export function crossEntropy(logits: Tensor, targets: ClassTargets, options: LossOptions = {}): Tensor {
-  const reduction = checkReduction('crossEntropy', options.reduction ?? 'mean');
+  const reduction = checkReduction('crossEntropy', checkOptions('crossEntropy', options).reduction ?? 'mean');
   return softmaxCrossEntropy(logits, toClassIndices('crossEntropy', targets), reduction);
 }
 
 function checkSameShape(op: string, input: Tensor, target: Tensor): void {
+  checkTensor(op, 'input', input);
+  checkTensor(op, 'target', target);
   if (!shapesEqual(input.shape, target.shape)) {
     throw new ShapeError(
       op,
@@ -68,7 +75,7 @@ function checkSameShape(op: string, input: Tensor, target: Tensor): void {
  * @example nn.mseLoss(prediction, target).item();
  */
 export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
-  const reduction = checkReduction('mseLoss', options.reduction ?? 'mean');
+  const reduction = checkReduction('mseLoss', checkOptions('mseLoss', options).reduction ?? 'mean');
   checkSameShape('mseLoss', input, target);
   const diff = input.sub(target);
   return reduce(diff.mul(diff), reduction);
@@ -81,7 +88,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}
  * @example nn.binaryCrossEntropyWithLogits(model.forward(x), y).backward();
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
-  const reduction = checkReduction('binaryCrossEntropyWithLogits', options.reduction ?? 'mean');
+  const reduction = checkReduction('binaryCrossEntropyWithLogits', checkOptions('binaryCrossEntropyWithLogits', options).reduction ?? 'mean');
   checkSameShape('binaryCrossEntropyWithLogits', input, target);
   return reduce(softplus(input).sub(input.mul(target)), reduction);
 }

@@ -1,5 +1,6 @@
 import type { Tensor } from '../autograd/tensor.js';
 import { ShapeError, formatShape } from '../errors.js';
+import { matrixShape } from '../tensor/shape.js';
 import type { ClassTargets } from './loss.js';
 
 /**
@@ -16,7 +17,7 @@ export function accuracy(logits: Tensor, targets: ClassTargets): number {
       [logits.shape],
     );
   }
-  const [rows, classes] = logits.shape as [number, number];
+  const [rows, classes] = matrixShape(logits.shape);
   const values = logits.data;
   let correct = 0;
   for (let r = 0; r < rows; r++) {

@@ -1,4 +1,4 @@
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, checkOptions, describeValue } from '../errors.js';
 import type { DType } from '../tensor/dtype.js';
 import { GELU, LeakyReLU, ReLU, Sigmoid, Tanh } from './activations.js';
 import { Residual, Sequential } from './containers.js';
@@ -15,6 +15,8 @@ export type ActivationName = 'relu' | 'leakyRelu' | 'tanh' | 'sigmoid' | 'gelu';
  * are Glorot. Every scheme except `'default'` sets the biases to 0.
  */
 export type InitName = 'default' | 'kaimingNormal' | 'kaimingUniform' | 'xavierNormal' | 'xavierUniform';
+
+const INIT_NAMES: readonly InitName[] = ['default', 'kaimingNormal', 'kaimingUniform', 'xavierNormal', 'xavierUniform'];
 
 /** Options of `mlp`. */
 export interface MlpOptions {
@@ -41,7 +43,7 @@ function makeActivation(activation: ActivationName | (() => Module)): Module {
     case 'tanh': return new Tanh();
     case 'sigmoid': return new Sigmoid();
     case 'gelu': return new GELU();
-    default: throw new ArgumentError('mlp', `activation must be 'relu', 'leakyRelu', 'tanh', 'sigmoid', 'gelu' or a function returning a Module, got ${JSON.stringify(activation)}`);
+    default: throw new ArgumentError('mlp', `activation must be 'relu', 'leakyRelu', 'tanh', 'sigmoid', 'gelu' or a function returning a Module, got ${describeValue(activation)}`);
   }
 }
 
@@ -51,6 +53,7 @@ function initialise(layer: Linear, scheme: InitName, gain: number): void {
     // The constructor already drew PyTorch's default init; only the scale changes.
     const weight = layer.weight.data;
     if (gain !== 1) for (let i = 0; i < weight.length; i++) weight[i] = weight[i]! * gain;
+    layer.weight.bumpVersion();
     return;
   }
   const { fanIn, fanOut } = init.fans(layer.weight);
@@ -73,11 +76,12 @@ function initialise(layer: Linear, scheme: InitName, gain: number): void {
  * const exploding = nn.mlp([32, ...Array(20).fill(64), 10], { init: 'kaimingNormal', gain: 1.5 });
  */
 export function mlp(sizes: readonly number[], options: MlpOptions = {}): Sequential {
-  if (sizes.length < 2 || !sizes.every((n) => Number.isInteger(n) && n > 0)) {
-    throw new ArgumentError('mlp', `sizes must be at least two positive integers [in, …, out], got [${sizes.join(',')}]`);
+  if (!Array.isArray(sizes) || sizes.length < 2 || !sizes.every((n) => Number.isInteger(n) && n > 0)) {
+    throw new ArgumentError('mlp', `sizes must be at least two positive integers [in, …, out], got ${describeValue(sizes)}`);
   }
-  const { activation = 'relu', init: scheme = 'default', gain = 1, residual = false, bias = true, dtype = 'float32' } = options;
-  if (!(gain > 0)) throw new ArgumentError('mlp', `gain must be positive, got ${gain}`);
+  const { activation = 'relu', init: scheme = 'default', gain = 1, residual = false, bias = true, dtype = 'float32' } = checkOptions('mlp', options);
+  if (typeof gain !== 'number' || !(gain > 0) || !Number.isFinite(gain)) throw new ArgumentError('mlp', `gain must be a finite number > 0, got ${describeValue(gain)}`);
+  if (!INIT_NAMES.includes(scheme)) throw new ArgumentError('mlp', `init must be one of ${INIT_NAMES.join(', ')}, got ${describeValue(scheme)}`);
   const modules: Module[] = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
     const layer = new Linear(sizes[i]!, sizes[i + 1]!, { bias, dtype });

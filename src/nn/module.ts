@@ -168,7 +168,9 @@ export abstract class Module {
     }
     for (const [key, parameter] of parameters) {
       const source = state[key];
-      if (source !== undefined) parameter.data.set(source.data);
+      if (source === undefined) continue;
+      parameter.data.set(source.data);
+      parameter.bumpVersion();
     }
     return { missingKeys, unexpectedKeys };
   }

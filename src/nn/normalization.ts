@@ -1,8 +1,8 @@
 import { ones, zeros } from '../autograd/creation.js';
-import type { Tensor } from '../autograd/tensor.js';
-import { ArgumentError, ShapeError, formatShape } from '../errors.js';
-import type { DType } from '../tensor/dtype.js';
-import { sizeOf } from '../tensor/shape.js';
+import { checkTensor, type Tensor } from '../autograd/tensor.js';
+import { ArgumentError, ShapeError, checkOptions, describeValue, formatShape } from '../errors.js';
+import { checkDType, type DType } from '../tensor/dtype.js';
+import { checkElementLimit, sizeOf } from '../tensor/shape.js';
 import { Module } from './module.js';
 
 /** Options of `LayerNorm`. */
@@ -31,18 +31,22 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
     super();
-    const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape.slice();
-    if (shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
-      throw new ArgumentError('LayerNorm', `normalizedShape must be positive integers, got ${formatShape(shape)}`);
+    const shape: unknown[] = typeof normalizedShape === 'number' ? [normalizedShape] : Array.isArray(normalizedShape) ? normalizedShape.slice() : [];
+    if (shape.length === 0 || !shape.every((d) => Number.isInteger(d) && (d as number) > 0)) {
+      throw new ArgumentError('LayerNorm', `normalizedShape must be positive integers, got ${describeValue(normalizedShape)}`);
     }
-    const { eps = 1e-5, elementwiseAffine = true, bias = true, dtype = 'float32' } = options;
-    this.normalizedShape = shape;
+    checkElementLimit('LayerNorm', shape as number[]);
+    const { eps = 1e-5, elementwiseAffine = true, bias = true, dtype = 'float32' } = checkOptions('LayerNorm', options);
+    if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) throw new ArgumentError('LayerNorm', `eps must be a finite number > 0, got ${describeValue(eps)}`);
+    checkDType('LayerNorm', dtype);
+    this.normalizedShape = shape as number[];
     this.eps = eps;
-    this.weight = elementwiseAffine ? ones(shape, { dtype, requiresGrad: true }) : null;
-    this.bias = elementwiseAffine && bias ? zeros(shape, { dtype, requiresGrad: true }) : null;
+    this.weight = elementwiseAffine ? ones(this.normalizedShape, { dtype, requiresGrad: true }) : null;
+    this.bias = elementwiseAffine && bias ? zeros(this.normalizedShape, { dtype, requiresGrad: true }) : null;
   }
 
   forward(x: Tensor): Tensor {
+    checkTensor('LayerNorm.forward', 'input', x);
     const k = this.normalizedShape.length;
     const trailing = x.shape.slice(x.ndim - k);
     if (x.ndim < k || trailing.some((d, i) => d !== this.normalizedShape[i])) {

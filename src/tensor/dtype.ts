@@ -1,4 +1,4 @@
-import { DTypeError } from '../errors.js';
+import { ArgumentError, DTypeError, describeValue } from '../errors.js';
 
 /** The element types a tensor can hold. float32 is the default, float64 is for gradcheck and study. */
 export type DType = 'float32' | 'float64';
@@ -11,12 +11,33 @@ export const DTYPES: readonly DType[] = ['float32', 'float64'];
 /** Throws a DTypeError unless `value` names a dtype gradguard supports. */
 export function checkDType(op: string, value: unknown): DType {
   if (value === 'float32' || value === 'float64') return value;
-  throw new DTypeError(op, `dtype must be 'float32' or 'float64', got ${JSON.stringify(value)}`);
+  throw new DTypeError(op, `dtype must be 'float32' or 'float64', got ${describeValue(value)}`);
 }
 
-/** A fresh zero-filled buffer of `size` elements. */
-export function allocate(dtype: DType, size: number): TypedArray {
-  return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+/**
+ * The most elements one tensor may hold: 2³¹ − 1, the largest index an Int32Array (argmax,
+ * permutations, class targets) can hold, and below V8's typed-array length limit. The one place
+ * the limit is set; creation functions, ops and `allocate` all check against it.
+ */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/**
+ * A fresh zero-filled buffer of `size` elements. A size above `MAX_ELEMENTS`, or one the
+ * engine cannot allocate (V8's RangeError), is an ArgumentError naming `op`, the count and the limit.
+ * @example
+ * allocate('float32', 6); // Float32Array(6)
+ */
+export function allocate(dtype: DType, size: number, op = 'allocate'): TypedArray {
+  if (size > MAX_ELEMENTS) {
+    throw new ArgumentError(op, `a buffer holds at most ${MAX_ELEMENTS} (2^31 − 1) elements, got a request for ${size} ${dtype} elements`);
+  }
+  try {
+    return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const bytes = size * (dtype === 'float64' ? 8 : 4);
+    throw new ArgumentError(op, `cannot allocate ${size} ${dtype} elements (${bytes} bytes): ${error.message}`);
+  }
 }
 
 /** The dtype of an existing buffer. */

@@ -1,3 +1,4 @@
+import { ArgumentError, describeValue } from '../errors.js';
 /**
  * The one seeded random generator. Algorithm: xoshiro128** (Blackman & Vigna 2018), 32-bit
  * state words, seeded through SplitMix32 so that nearby seeds give unrelated streams.
@@ -119,6 +120,8 @@ export const globalGenerator = new Generator(0);
  * manualSeed(42); const b = randn([3]); // same numbers as a
  */
 export function manualSeed(seed: number): void {
+  // why: a NaN, fractional or non-number seed would be truncated to some other seed without a word
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new ArgumentError('manualSeed', `seed must be an integer, got ${describeValue(seed)}`);
   globalGenerator.seed(seed);
 }
 

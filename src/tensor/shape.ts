@@ -1,4 +1,5 @@
-import { ShapeError, formatShape } from '../errors.js';
+import { ShapeError, describeValue, formatShape } from '../errors.js';
+import { MAX_ELEMENTS } from './dtype.js';
 
 /** A tensor shape: one non-negative integer per dimension; `[]` is a 0-d (scalar) tensor. */
 export type Shape = readonly number[];
@@ -21,22 +22,49 @@ export function stridesOf(shape: Shape): number[] {
   return strides;
 }
 
-/** Throws a ShapeError unless every dimension is a non-negative integer. */
+/** Throws a ShapeError unless every dimension is a non-negative integer and the size is within `MAX_ELEMENTS`. */
 export function checkShape(op: string, shape: unknown): number[] {
+  elementCount(op, shape);
+  return (shape as number[]).map((dim) => dim + 0); // why: + 0 turns a -0 dimension into 0
+}
+
+/**
+ * The number of elements of a user-supplied shape, checked without copying it: a ShapeError
+ * unless it is an array of non-negative integers whose product is at most `MAX_ELEMENTS`
+ * (so a huge request fails here, before any memory is touched).
+ * @example
+ * elementCount('zeros', [2, 3]); // 6
+ * elementCount('zeros', [1e6, 1e6]); // throws ShapeError: zeros: a tensor holds at most 2147483647 (2^31 − 1) elements, got shape [1000000,1000000] with 1000000000000 elements
+ */
+export function elementCount(op: string, shape: unknown): number {
   if (!Array.isArray(shape)) {
-    throw new ShapeError(op, `shape must be an array of non-negative integers, got ${String(shape)}`);
+    throw new ShapeError(op, `shape must be an array of non-negative integers, got ${describeValue(shape)}`);
   }
+  let size = 1;
   for (let axis = 0; axis < shape.length; axis++) {
     const dim: unknown = shape[axis];
     if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 0) {
       throw new ShapeError(
         op,
-        `dimension ${axis} of shape [${shape.join(',')}] must be a non-negative integer, got ${String(dim)}`,
+        `dimension ${axis} of shape [${shape.map((dim) => describeValue(dim)).join(',')}] must be a non-negative integer, got ${describeValue(dim)}`,
       );
     }
+    size *= dim;
   }
-  return shape.slice() as number[];
+  checkElementLimit(op, shape as number[], size);
+  return size;
 }
+
+/** Throws a ShapeError naming the op, the shape, its element count and the limit when `size > MAX_ELEMENTS`. */
+export function checkElementLimit(op: string, shape: Shape, size = sizeOf(shape)): void {
+  if (size <= MAX_ELEMENTS) return;
+  throw new ShapeError(
+    op,
+    `a tensor holds at most ${MAX_ELEMENTS} (2^31 − 1) elements, got shape ${formatShape(shape)} with ${size} elements`,
+    [shape],
+  );
+}
+
 
 export function shapesEqual(a: Shape, b: Shape): boolean {
   if (a.length !== b.length) return false;
@@ -112,4 +140,12 @@ export function reducedShape(shape: Shape, axis: number, keepDim: boolean): numb
   if (keepDim) out[axis] = 1;
   else out.splice(axis, 1);
   return out;
+}
+
+/**
+ * The rows and columns of a 2-D shape, for code that has already checked `shape.length === 2`.
+ * @example const [rows, cols] = matrixShape([3, 4]); // 3, 4
+ */
+export function matrixShape(shape: readonly number[]): [rows: number, cols: number] {
+  return [shape[0]!, shape[1]!];
 }

@@ -1,4 +1,4 @@
-import { ShapeError } from '../errors.js';
+import { ShapeError, describeValue } from '../errors.js';
 import { allocate, type DType, type TypedArray } from './dtype.js';
 import { checkShape, sizeOf, type Shape } from './shape.js';
 
@@ -45,7 +45,7 @@ export function fromNested(op: string, values: NestedArray, dtype: DType): { dat
 
 function describe(value: unknown): string {
   if (Array.isArray(value)) return `an array of length ${value.length}`;
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return describeValue(value);
 }
 
 /** Checks that `data` holds exactly as many elements as `shape` asks for. */

@@ -10,6 +10,7 @@ import type { OpDef } from './op.js';
 
 // gelu(x) = x·Φ(x):  d gelu = (Φ(x) + x·φ(x))·dx,  φ(x) = e^(−x²/2)/√(2π)
 export const gelu: OpDef<'gelu'> = {
+  saves: [0],
   shape: ([x]) => x!.shape,
   forward: ([x], _attrs, _shape, dtype) => ({ out: mapElements(x!.data, dtype, kernels.gelu), saved: x!.data }),
   vjp: (gradOut, x) => elementwiseGradient(gradOut, x, kernels.geluBackward),
@@ -17,6 +18,7 @@ export const gelu: OpDef<'gelu'> = {
 
 // softplus(x) = log(1 + eˣ):  d softplus = σ(x)·dx
 export const softplus: OpDef<'softplus'> = {
+  saves: [0],
   shape: ([x]) => x!.shape,
   forward: ([x], _attrs, _shape, dtype) => ({ out: mapElements(x!.data, dtype, kernels.softplus), saved: x!.data }),
   vjp: (gradOut, x) => elementwiseGradient(gradOut, x, kernels.softplusBackward),

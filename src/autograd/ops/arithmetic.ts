@@ -30,6 +30,7 @@ function broadcast(
 
 // d(a + b) = da + db
 export const add: OpDef<'add'> = {
+  saves: [],
   shape: ([a, b]) => broadcastShapes('add', a!.shape, b!.shape),
   forward: ([a, b], _attrs, outShape, dtype) => ({
     out: broadcast('add', a!.data, a!.shape, b!.data, b!.shape, outShape, dtype),
@@ -40,6 +41,7 @@ export const add: OpDef<'add'> = {
 
 // d(a − b) = da − db
 export const sub: OpDef<'sub'> = {
+  saves: [],
   shape: ([a, b]) => broadcastShapes('sub', a!.shape, b!.shape),
   forward: ([a, b], _attrs, outShape, dtype) => ({
     out: broadcast('sub', a!.data, a!.shape, b!.data, b!.shape, outShape, dtype),
@@ -53,6 +55,7 @@ export const sub: OpDef<'sub'> = {
 
 // d(a·b) = b·da + a·db
 export const mul: OpDef<'mul'> = {
+  saves: [0, 1],
   shape: ([a, b]) => broadcastShapes('mul', a!.shape, b!.shape),
   forward: ([a, b], _attrs, outShape, dtype) => ({
     out: broadcast('mul', a!.data, a!.shape, b!.data, b!.shape, outShape, dtype),
@@ -71,6 +74,7 @@ export const mul: OpDef<'mul'> = {
 
 // d(a / b) = da / b − (a / b²)·db
 export const div: OpDef<'div'> = {
+  saves: [0, 1],
   shape: ([a, b]) => broadcastShapes('div', a!.shape, b!.shape),
   forward: ([a, b], _attrs, outShape, dtype) => ({
     out: broadcast('div', a!.data, a!.shape, b!.data, b!.shape, outShape, dtype),
@@ -96,6 +100,7 @@ export const div: OpDef<'div'> = {
 
 // d(−x) = −dx
 export const neg: OpDef<'neg'> = {
+  saves: [],
   shape: ([x]) => x!.shape,
   forward: ([x], _attrs, _outShape, dtype) => ({ out: mapElements(x!.data, dtype, unary.neg), saved: null }),
   vjp: (gradOut) => [{ data: mapElements(gradOut.data, dtypeOf(gradOut.data), unary.neg), shape: gradOut.shape }],
@@ -103,6 +108,7 @@ export const neg: OpDef<'neg'> = {
 
 // d(xᵖ) = p·xᵖ⁻¹·dx
 export const pow: OpDef<'pow'> = {
+  saves: [0],
   shape: ([x]) => x!.shape,
   forward: ([x], { exponent }, _outShape, dtype) => ({
     out: mapElements(x!.data, dtype, (x, out) => unary.pow(x, exponent, out)),

@@ -10,6 +10,7 @@ import type { OpDef } from './op.js';
 
 // d(eˣ) = eˣ·dx
 export const exp: OpDef<'exp'> = {
+  saves: ['output'],
   shape: ([x]) => x!.shape,
   forward([x], _attrs, _shape, dtype) {
     const out = mapElements(x!.data, dtype, unary.exp);
@@ -20,6 +21,7 @@ export const exp: OpDef<'exp'> = {
 
 // d(log x) = dx / x
 export const log: OpDef<'log'> = {
+  saves: [0],
   shape: ([x]) => x!.shape,
   forward: ([x], _attrs, _shape, dtype) => ({ out: mapElements(x!.data, dtype, unary.log), saved: x!.data }),
   vjp: (gradOut, x) => elementwiseGradient(gradOut, x, unary.logBackward),
@@ -27,6 +29,7 @@ export const log: OpDef<'log'> = {
 
 // d(√x) = dx / (2√x)
 export const sqrt: OpDef<'sqrt'> = {
+  saves: ['output'],
   shape: ([x]) => x!.shape,
   forward([x], _attrs, _shape, dtype) {
     const out = mapElements(x!.data, dtype, unary.sqrt);
@@ -37,6 +40,7 @@ export const sqrt: OpDef<'sqrt'> = {
 
 // d|x| = sign(x)·dx, sign(0) = 0
 export const abs: OpDef<'abs'> = {
+  saves: [0],
   shape: ([x]) => x!.shape,
   forward: ([x], _attrs, _shape, dtype) => ({ out: mapElements(x!.data, dtype, unary.abs), saved: x!.data }),
   vjp: (gradOut, x) => elementwiseGradient(gradOut, x, unary.absBackward),
@@ -44,6 +48,7 @@ export const abs: OpDef<'abs'> = {
 
 // d clamp(x, lo, hi) = dx where lo ≤ x ≤ hi, else 0
 export const clamp: OpDef<'clamp'> = {
+  saves: [0],
   shape: ([x]) => x!.shape,
   forward: ([x], { min, max }, _shape, dtype) => ({
     out: mapElements(x!.data, dtype, (x, out) => unary.clamp(x, min, max, out)),
@@ -54,6 +59,7 @@ export const clamp: OpDef<'clamp'> = {
 
 // d relu(x) = dx where x > 0, else 0
 export const relu: OpDef<'relu'> = {
+  saves: [0],
   shape: ([x]) => x!.shape,
   forward: ([x], _attrs, _shape, dtype) => ({ out: mapElements(x!.data, dtype, unary.relu), saved: x!.data }),
   vjp: (gradOut, x) => elementwiseGradient(gradOut, x, unary.reluBackward),
@@ -61,6 +67,7 @@ export const relu: OpDef<'relu'> = {
 
 // d leakyRelu(x) = dx where x > 0, else slope·dx
 export const leakyRelu: OpDef<'leakyRelu'> = {
+  saves: [0],
   shape: ([x]) => x!.shape,
   forward: ([x], { slope }, _shape, dtype) => ({
     out: mapElements(x!.data, dtype, (x, out) => unary.leakyRelu(x, slope, out)),
@@ -71,6 +78,7 @@ export const leakyRelu: OpDef<'leakyRelu'> = {
 
 // d tanh(x) = (1 − tanh²x)·dx
 export const tanh: OpDef<'tanh'> = {
+  saves: ['output'],
   shape: ([x]) => x!.shape,
   forward([x], _attrs, _shape, dtype) {
     const out = mapElements(x!.data, dtype, unary.tanh);
@@ -81,6 +89,7 @@ export const tanh: OpDef<'tanh'> = {
 
 // d σ(x) = σ(x)(1 − σ(x))·dx
 export const sigmoid: OpDef<'sigmoid'> = {
+  saves: ['output'],
   shape: ([x]) => x!.shape,
   forward([x], _attrs, _shape, dtype) {
     const out = mapElements(x!.data, dtype, unary.sigmoid);

@@ -3,7 +3,7 @@ import { allocate, dtypeOf } from '../../tensor/dtype.js';
 import { matmul as matmulKernel } from '../../tensor/kernels/matmul.js';
 import { sumAxis } from '../../tensor/kernels/reduce.js';
 import { transpose2d } from '../../tensor/kernels/layout.js';
-import type { Shape } from '../../tensor/shape.js';
+import { matrixShape, type Shape } from '../../tensor/shape.js';
 import type { Gradient } from '../graph.js';
 import type { OpDef } from './op.js';
 
@@ -22,11 +22,12 @@ function check2d(op: string, name: string, shape: Shape, all: readonly Shape[] =
 
 // C = A·B:  dA = dC·Bᵀ,  dB = Aᵀ·dC
 export const matmul: OpDef<'matmul'> = {
+  saves: [0, 1],
   shape([a, b]) {
     check2d('matmul', 'the first argument', a!.shape, [a!.shape, b!.shape]);
     check2d('matmul', 'the second argument', b!.shape, [a!.shape, b!.shape]);
-    const [m, k] = a!.shape as [number, number];
-    const [k2, n] = b!.shape as [number, number];
+    const [m, k] = matrixShape(a!.shape);
+    const [k2, n] = matrixShape(b!.shape);
     if (k !== k2) {
       throw new ShapeError(
         'matmul',
@@ -37,14 +38,14 @@ export const matmul: OpDef<'matmul'> = {
     return [m, n];
   },
   forward([a, b], _attrs, outShape, dtype) {
-    const [m, n] = outShape as [number, number];
+    const [m, n] = matrixShape(outShape);
     const k = a!.shape[1]!;
     const out = allocate(dtype, m * n);
     matmulKernel(a!.data, b!.data, out, m, k, n);
     return { out, saved: [a!.data, b!.data] };
   },
   vjp(gradOut, [a, b], node, needsGrad) {
-    const [m, n] = node.outputShape as [number, number];
+    const [m, n] = matrixShape(node.outputShape);
     const k = node.inputs[0]!.shape[1]!;
     const dtype = dtypeOf(gradOut.data);
     const grads: Array<Gradient | null> = [null, null];
@@ -68,12 +69,13 @@ export const matmul: OpDef<'matmul'> = {
  * dx = dy·W,  dW = dyᵀ·x,  db = Σ_rows dy
  */
 export const linear: OpDef<'linear'> = {
+  saves: [0, 1],
   shape([x, weight, bias], { hasBias }) {
     const all = hasBias ? [x!.shape, weight!.shape, bias!.shape] : [x!.shape, weight!.shape];
     check2d('linear', 'the input', x!.shape, all);
     check2d('linear', 'the weight', weight!.shape, all);
-    const [rows, inFeatures] = x!.shape as [number, number];
-    const [outFeatures, weightIn] = weight!.shape as [number, number];
+    const [rows, inFeatures] = matrixShape(x!.shape);
+    const [outFeatures, weightIn] = matrixShape(weight!.shape);
     if (inFeatures !== weightIn) {
       throw new ShapeError(
         'linear',
@@ -93,7 +95,7 @@ export const linear: OpDef<'linear'> = {
     return [rows, outFeatures];
   },
   forward([x, weight, bias], { hasBias }, outShape, dtype) {
-    const [rows, outFeatures] = outShape as [number, number];
+    const [rows, outFeatures] = matrixShape(outShape);
     const inFeatures = x!.shape[1]!;
     const out = allocate(dtype, rows * outFeatures);
     if (hasBias) {
@@ -103,7 +105,7 @@ export const linear: OpDef<'linear'> = {
     return { out, saved: [x!.data, weight!.data] };
   },
   vjp(gradOut, [x, weight], node, needsGrad) {
-    const [rows, outFeatures] = node.outputShape as [number, number];
+    const [rows, outFeatures] = matrixShape(node.outputShape);
     const inFeatures = node.inputs[0]!.shape[1]!;
     const dtype = dtypeOf(gradOut.data);
     const grads: Array<Gradient | null> = node.attrs.hasBias ? [null, null, null] : [null, null];
@@ -128,18 +130,19 @@ export const linear: OpDef<'linear'> = {
 
 // Y = Xᵀ:  dX = dYᵀ
 export const transpose: OpDef<'transpose'> = {
+  saves: [],
   shape([x]) {
     check2d('transpose', 'the input', x!.shape);
     return [x!.shape[1]!, x!.shape[0]!];
   },
   forward([x], _attrs, outShape, dtype) {
-    const [rows, cols] = x!.shape as [number, number];
+    const [rows, cols] = matrixShape(x!.shape);
     const out = allocate(dtype, rows * cols);
     transpose2d(x!.data, rows, cols, out);
     return { out, saved: null };
   },
   vjp(gradOut) {
-    const [rows, cols] = gradOut.shape as [number, number];
+    const [rows, cols] = matrixShape(gradOut.shape);
     const dx = allocate(dtypeOf(gradOut.data), rows * cols);
     transpose2d(gradOut.data, rows, cols, dx);
     return [{ data: dx, shape: [cols, rows] }];

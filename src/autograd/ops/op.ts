@@ -13,7 +13,15 @@ export type Attrs<P extends OpName> = OpSpec[P]['attrs'];
 export type Saved<P extends OpName> = OpSpec[P]['saved'];
 
 /**
- * One op, in one place: its shape rule, its forward and its vector-Jacobian product.
+ * A tensor whose buffer an op's `saved` keeps for its VJP: an input, by index, or the op's own output.
+ * Backward checks that each still has the version it had at forward time (see version.ts), so a
+ * saved tensor modified in place in between fails loudly instead of giving a wrong gradient.
+ */
+export type SavedRef = number | 'output';
+
+/**
+ * One op, in one place: which tensors it saves, its shape rule, its forward and its vector-Jacobian product.
+ * - `saves` lists the tensors whose buffers `forward` puts in `saved` (`[]` when the VJP needs no values).
  * - `shape` checks the arguments at the front door and returns the output shape (ShapeError otherwise).
  * - `forward` computes the output and returns what the VJP needs (`saved`).
  * - `vjp` maps the gradient of the output to a gradient for each input (`null` where
@@ -21,6 +29,7 @@ export type Saved<P extends OpName> = OpSpec[P]['saved'];
  *   the engine sums them back to the input's shape, once, for every op.
  */
 export interface OpDef<P extends OpName> {
+  readonly saves: readonly SavedRef[];
   shape(inputs: readonly TensorData[], attrs: Attrs<P>): Shape;
   forward(inputs: readonly TensorData[], attrs: Attrs<P>, outShape: Shape, dtype: DType): { out: TypedArray; saved: Saved<P> };
   vjp(gradOut: Gradient, saved: Saved<P>, node: Node<P>, needsGrad: readonly boolean[]): Array<Gradient | null>;

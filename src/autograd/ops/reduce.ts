@@ -16,6 +16,7 @@ function reducedOutputShape(op: string, shape: Shape, axis: number | null, keepD
 
 // d Σx = broadcast(dy) along the reduced axis
 export const sum: OpDef<'sum'> = {
+  saves: [],
   shape: ([x], { axis, keepDim }) => reducedOutputShape('sum', x!.shape, axis, keepDim),
   forward([x], { axis }, outShape, dtype) {
     const out = allocate(dtype, outShape.reduce((a, b) => a * b, 1));
@@ -43,12 +44,13 @@ export const sum: OpDef<'sum'> = {
  * (torch.max(dim)); a full max() splits it evenly among ties (torch.max()).
  */
 export const max: OpDef<'max'> = {
+  saves: [0],
   shape([x], { axis, keepDim }) {
     const shape = x!.shape;
     const length = axis === null ? sizeOf(shape) : shape[normalizeAxis('max', axis, shape)] ?? 1;
     if (length === 0) {
-      const what = axis === null ? 'an empty tensor' : `axis ${axis}, which is empty,`;
-      throw new ShapeError('max', `cannot take the maximum of ${what} in shape ${formatShape(shape)}`, [shape]);
+      const what = axis === null ? 'a tensor with at least one element' : `axis ${axis} to have at least one element`;
+      throw new ShapeError('max', `needs ${what} (the maximum of nothing is undefined), got shape ${formatShape(shape)}`, [shape]);
     }
     return reducedOutputShape('max', shape, axis, keepDim);
   },

@@ -1,4 +1,4 @@
-import { ShapeError, formatShape } from '../../errors.js';
+import { ShapeError, describeValue, formatShape } from '../../errors.js';
 import { sizeOf } from '../../tensor/shape.js';
 import type { OpDef } from './op.js';
 
@@ -8,6 +8,7 @@ import type { OpDef } from './op.js';
  * d reshape(x) = reshape(dy) back to x's shape
  */
 export const reshape: OpDef<'reshape'> = {
+  saves: [],
   shape([x], { shape }) {
     return resolveShape(x!.shape, shape);
   },
@@ -17,6 +18,9 @@ export const reshape: OpDef<'reshape'> = {
 
 /** Resolves a requested shape (with at most one -1) against the input's size. */
 export function resolveShape(from: readonly number[], requested: readonly number[]): number[] {
+  if (!Array.isArray(requested)) {
+    throw new ShapeError('reshape', `shape must be an array of integers (one may be -1), got ${describeValue(requested)}`, [from]);
+  }
   const inferred = requested.filter((d) => d === -1).length;
   if (inferred > 1) {
     throw new ShapeError('reshape', `only one dimension can be -1, got ${formatShape(requested)} for input ${formatShape(from)}`, [from, requested]);
@@ -32,7 +36,7 @@ export function resolveShape(from: readonly number[], requested: readonly number
   const explicit = requested.map((d) => (d === -1 ? 1 : d));
   const known = sizeOf(explicit);
   const size = sizeOf(from);
-  const shape = requested.slice();
+  const shape = requested.map((d) => d + 0); // why: + 0 turns a -0 dimension into 0
   if (inferred === 1) {
     const index = requested.indexOf(-1);
     if (known === 0 || size % known !== 0) {

@@ -1,7 +1,7 @@
 import { ShapeError, formatShape } from '../../errors.js';
 import { allocate, dtypeOf, type TypedArray } from '../../tensor/dtype.js';
 import * as kernels from '../../tensor/kernels/softmax.js';
-import { normalizeAxis, splitAtAxis, type Shape } from '../../tensor/shape.js';
+import { matrixShape, normalizeAxis, splitAtAxis, type Shape } from '../../tensor/shape.js';
 import type { OpDef } from './op.js';
 
 type AxisKernel = (x: TypedArray, outer: number, length: number, inner: number, out: TypedArray) => void;
@@ -15,6 +15,7 @@ type AxisBackwardKernel = (y: TypedArray, gradOut: TypedArray, outer: number, le
 function alongAxis<P extends 'softmax' | 'logSoftmax'>(op: P, forward: AxisKernel, backward: AxisBackwardKernel): OpDef<P> {
   const layout = (shape: Shape, axis: number) => splitAtAxis(shape, normalizeAxis(op, axis, shape));
   return {
+    saves: ['output'],
     shape: ([x], { axis }) => {
       layout(x!.shape, axis);
       return x!.shape;
@@ -46,12 +47,13 @@ export const logSoftmax: OpDef<'logSoftmax'> = alongAxis('logSoftmax', kernels.l
  * loss_n = logsumexp(z_n) − z_n[t_n];  dz_n = dloss_n · (softmax(z_n) − onehot(t_n))
  */
 export const crossEntropy: OpDef<'crossEntropy'> = {
+  saves: [],
   shape([logits], { targets, reduction }) {
     const shape = logits!.shape;
     if (shape.length !== 2) {
       throw new ShapeError('crossEntropy', `logits must be 2-D [N, C], got ${formatShape(shape)}`, [shape]);
     }
-    const [rows, classes] = shape as [number, number];
+    const [rows, classes] = matrixShape(shape);
     if (targets.length !== rows) {
       throw new ShapeError(
         'crossEntropy',
@@ -72,7 +74,7 @@ export const crossEntropy: OpDef<'crossEntropy'> = {
     return reduction === 'none' ? [rows] : [];
   },
   forward([logits], { targets, reduction }, _shape, dtype) {
-    const [rows, classes] = logits!.shape as [number, number];
+    const [rows, classes] = matrixShape(logits!.shape);
     const losses = allocate('float64', rows);
     const probabilities = allocate(dtype, rows * classes);
     kernels.crossEntropyForward(logits!.data, targets, rows, classes, losses, probabilities);
@@ -88,7 +90,7 @@ export const crossEntropy: OpDef<'crossEntropy'> = {
     return { out, saved: probabilities };
   },
   vjp(gradOut, probabilities, { inputs, attrs }) {
-    const [rows, classes] = inputs[0]!.shape as [number, number];
+    const [rows, classes] = matrixShape(inputs[0]!.shape);
     const dtype = dtypeOf(gradOut.data);
     // Per-row upstream gradient: the reduction's VJP (1/N for mean, 1 for sum).
     const perRow = allocate(dtype, rows);

@@ -7,6 +7,7 @@ import * as nn from '../../nn/index.js';
 import { Adam, SGD } from '../../nn/optim/index.js';
 import { manualSeed } from '../../tensor/rng.js';
 import type { RunEvent, RunResult, StepRecord, StudyConfig } from '../../report/model.js';
+import { activationName } from '../activation.js';
 import type { ProgressTick } from '../progress.js';
 import type { StudyData } from './dataset.js';
 import { describeRun, layerNormsOf, amplificationOf, eventsOf } from './record.js';
@@ -35,7 +36,7 @@ export interface RunOutput {
 export function buildModel(config: StudyConfig, data: Pick<StudyData, 'features' | 'classes'>): nn.Sequential {
   const hidden = Array.from({ length: config.depth - 1 }, () => config.width);
   return nn.mlp([data.features, ...hidden, data.classes], {
-    activation: config.activation as nn.ActivationName, init: 'kaimingNormal', gain: config.initGain,
+    activation: activationName(config.activation), init: 'kaimingNormal', gain: config.initGain,
   });
 }
 

@@ -1,4 +1,4 @@
-import { ArgumentError } from '../../errors.js';
+import { ArgumentError, checkBoolean } from '../../errors.js';
 import type { TypedArray } from '../../tensor/dtype.js';
 import { Optimizer, checkRange, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
@@ -32,6 +32,7 @@ export class Adam extends Optimizer<AdamOptions> {
     checkRange(name, 'lr', group.lr);
     checkRange(name, 'eps', group.eps);
     checkRange(name, 'weightDecay', group.weightDecay);
+    checkBoolean(name, 'amsgrad', group.amsgrad);
     if (!Array.isArray(group.betas) || group.betas.length !== 2) {
       throw new ArgumentError(name, `betas must be a pair [β₁, β₂], got ${String(group.betas)}`);
     }

@@ -1,6 +1,6 @@
 import { noGrad } from '../../autograd/graph.js';
 import { Tensor } from '../../autograd/tensor.js';
-import { ArgumentError, CheckpointError, ShapeError, formatShape } from '../../errors.js';
+import { ArgumentError, CheckpointError, ShapeError, formatShape, describeValue } from '../../errors.js';
 import { allocate, type TypedArray } from '../../tensor/dtype.js';
 import { shapesEqual } from '../../tensor/shape.js';
 
@@ -68,7 +68,8 @@ export abstract class Optimizer<O extends BaseOptions> {
   protected abstract update(param: TypedArray, grad: TypedArray, state: ParamState, group: ParamGroup<O>): void;
 
   /**
-   * One optimisation step over every parameter whose `grad` is not null.
+   * One optimisation step over every parameter whose `grad` is not null; each updated parameter's
+   * `version` goes up by one, as PyTorch's in-place updates do.
    * @example optimizer.zeroGrad(); loss.backward(); optimizer.step();
    */
   step(): void {
@@ -83,6 +84,7 @@ export abstract class Optimizer<O extends BaseOptions> {
           }
           state.step += 1;
           this.update(param.data, param.grad.data, state, group);
+          param.bumpVersion(); // an in-place write: backward through a graph that saved param now throws
         }
       }
     });
@@ -156,13 +158,17 @@ export abstract class Optimizer<O extends BaseOptions> {
 }
 
 function toGroups<O extends BaseOptions>(params: ParamsInput<O>): Array<{ params: Tensor[] } & Partial<O>> {
-  const list = Array.from(params as Iterable<Tensor | ({ params: Tensor[] } & Partial<O>)>);
+  if (typeof params !== 'object' || params === null || !(Symbol.iterator in params)) {
+    throw new ArgumentError('Optimizer', `params must be an iterable of tensors or of groups { params: Tensor[], … }, got ${describeValue(params)}`);
+  }
+  const list = Array.from(params as Iterable<unknown>);
   if (list.every((item): item is Tensor => item instanceof Tensor)) return [{ params: list } as { params: Tensor[] } & Partial<O>];
   return list.map((item, index) => {
-    if (item instanceof Tensor || !Array.isArray(item.params)) {
-      throw new ArgumentError('Optimizer', `params must be tensors or groups { params: Tensor[], … }, got neither at entry ${index}`);
+    const group = item as { params?: unknown };
+    if (typeof item !== 'object' || item === null || item instanceof Tensor || !Array.isArray(group.params) || !group.params.every((p) => p instanceof Tensor)) {
+      throw new ArgumentError('Optimizer', `params must be tensors or groups { params: Tensor[], … }, got ${describeValue(item)} at entry ${index}`);
     }
-    return { ...item, params: item.params.slice() };
+    return { ...(item as Partial<O>), params: (group.params as Tensor[]).slice() };
   });
 }
 

@@ -1,3 +1,4 @@
+import { ArgumentError, checkBoolean } from '../../errors.js';
 import type { TypedArray } from '../../tensor/dtype.js';
 import { Optimizer, checkRange, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
@@ -26,7 +27,10 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
 
   protected validate(group: ParamGroup<RMSpropOptions>): void {
     checkRange('RMSprop', 'lr', group.lr);
+    // why: α > 1 makes the running average of g² negative, and its square root NaN
     checkRange('RMSprop', 'alpha', group.alpha);
+    if (group.alpha > 1) throw new ArgumentError('RMSprop', `alpha must be a number in [0, 1], got ${group.alpha}`);
+    checkBoolean('RMSprop', 'centered', group.centered);
     checkRange('RMSprop', 'eps', group.eps);
     checkRange('RMSprop', 'weightDecay', group.weightDecay);
     checkRange('RMSprop', 'momentum', group.momentum);

@@ -1,5 +1,5 @@
-import { ArgumentError, positiveInteger } from '../../errors.js';
-import type { BaseOptions, Optimizer } from './optimizer.js';
+import { ArgumentError, checkOptions, describeValue, positiveInteger } from '../../errors.js';
+import { checkRange, type BaseOptions, type Optimizer } from './optimizer.js';
 
 /**
  * Learning-rate schedules, as `torch.optim.lr_scheduler`: each sets `group.lr` of every
@@ -18,6 +18,8 @@ export abstract class LRScheduler {
   readonly baseLrs: number[];
 
   constructor(readonly optimizer: Optimizer<BaseOptions>) {
+    const groups: unknown = (optimizer as { paramGroups?: unknown } | null)?.paramGroups;
+    if (!Array.isArray(groups)) throw new ArgumentError(new.target.name, `optimizer must be an optimizer with paramGroups, got ${describeValue(optimizer)}`);
     for (const group of optimizer.paramGroups) group.initialLr ??= group.lr;
     this.baseLrs = optimizer.paramGroups.map((group) => group.initialLr!);
   }
@@ -54,8 +56,9 @@ export class StepLR extends LRScheduler {
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { stepSize: number; gamma?: number }) {
     super(optimizer);
-    this.stepSize = positiveInteger('StepLR', 'stepSize', options.stepSize);
+    this.stepSize = positiveInteger('StepLR', 'stepSize', checkOptions('StepLR', options).stepSize);
     this.gamma = options.gamma ?? 0.1;
+    checkRange('StepLR', 'gamma', this.gamma);
     this.apply();
   }
 
@@ -75,8 +78,9 @@ export class CosineAnnealingLR extends LRScheduler {
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { tMax: number; etaMin?: number }) {
     super(optimizer);
-    this.tMax = positiveInteger('CosineAnnealingLR', 'tMax', options.tMax);
+    this.tMax = positiveInteger('CosineAnnealingLR', 'tMax', checkOptions('CosineAnnealingLR', options).tMax);
     this.etaMin = options.etaMin ?? 0;
+    checkRange('CosineAnnealingLR', 'etaMin', this.etaMin);
     this.apply();
   }
 
@@ -97,8 +101,8 @@ export class LinearLR extends LRScheduler {
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { startFactor?: number; endFactor?: number; totalIters?: number } = {}) {
     super(optimizer);
-    const { startFactor = 1 / 3, endFactor = 1, totalIters = 5 } = options;
-    if (!(startFactor > 0 && startFactor <= 1) || !(endFactor >= 0 && endFactor <= 1)) {
+    const { startFactor = 1 / 3, endFactor = 1, totalIters = 5 } = checkOptions('LinearLR', options);
+    if (typeof startFactor !== 'number' || typeof endFactor !== 'number' || !(startFactor > 0 && startFactor <= 1) || !(endFactor >= 0 && endFactor <= 1)) {
       throw new ArgumentError('LinearLR', `startFactor must be in (0, 1] and endFactor in [0, 1], got ${startFactor} and ${endFactor}`);
     }
     positiveInteger('LinearLR', 'totalIters', totalIters);
@@ -128,10 +132,10 @@ export class LinearWarmup extends LRScheduler {
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { warmupSteps: number; startFactor?: number }) {
     super(optimizer);
-    positiveInteger('LinearWarmup', 'warmupSteps', options.warmupSteps);
+    positiveInteger('LinearWarmup', 'warmupSteps', checkOptions('LinearWarmup', options).warmupSteps);
     this.warmupSteps = options.warmupSteps;
     this.startFactor = options.startFactor ?? 1 / options.warmupSteps;
-    if (!(this.startFactor > 0 && this.startFactor <= 1)) {
+    if (typeof this.startFactor !== 'number' || !(this.startFactor > 0 && this.startFactor <= 1)) {
       throw new ArgumentError('LinearWarmup', `startFactor must be in (0, 1], got ${this.startFactor}`);
     }
     this.apply();
@@ -159,13 +163,16 @@ export class SequentialLR extends LRScheduler {
     readonly milestones: readonly number[],
   ) {
     super(optimizer);
+    if (!Array.isArray(schedulers) || !Array.isArray(milestones)) {
+      throw new ArgumentError('SequentialLR', `schedulers and milestones must be arrays, got ${describeValue(schedulers)} and ${describeValue(milestones)}`);
+    }
     if (schedulers.length === 0 || milestones.length !== schedulers.length - 1) {
       throw new ArgumentError('SequentialLR', `needs one milestone fewer than schedulers, got ${schedulers.length} schedulers and ${milestones.length} milestones`);
     }
     if (milestones.some((m, i) => !Number.isInteger(m) || m <= 0 || (i > 0 && m <= milestones[i - 1]!))) {
       throw new ArgumentError('SequentialLR', `milestones must be increasing positive integers, got [${milestones.join(',')}]`);
     }
-    if (schedulers.some((s) => s.optimizer !== optimizer)) {
+    if (schedulers.some((s) => !(s instanceof LRScheduler) || s.optimizer !== optimizer)) {
       throw new ArgumentError('SequentialLR', 'every scheduler must drive the same optimizer');
     }
     this.apply();

@@ -1,4 +1,4 @@
-import { ArgumentError } from '../../errors.js';
+import { ArgumentError, checkBoolean } from '../../errors.js';
 import type { TypedArray } from '../../tensor/dtype.js';
 import { Optimizer, checkRange, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
@@ -28,6 +28,7 @@ export class SGD extends Optimizer<SGDOptions> {
     checkRange('SGD', 'lr', group.lr);
     checkRange('SGD', 'momentum', group.momentum);
     checkRange('SGD', 'weightDecay', group.weightDecay);
+    checkBoolean('SGD', 'nesterov', group.nesterov);
     if (!(group.dampening >= 0 && group.dampening <= 1)) throw new ArgumentError('SGD', `dampening must be in [0, 1], got ${group.dampening}`);
     if (group.nesterov && (group.momentum <= 0 || group.dampening !== 0)) {
       throw new ArgumentError('SGD', `Nesterov momentum requires momentum > 0 and dampening 0, got momentum ${group.momentum}, dampening ${group.dampening}`);

@@ -2,30 +2,47 @@ import type { TypedArray } from '../dtype.js';
 import { tryMatmulWasm } from '../wasm/backend.js';
 
 /*
- * Matrix product, blocked the way BLAS libraries do it (Goto & van de Geijn, 2008):
+ * Matrix product, blocked the way BLAS libraries do it (Goto & van de Geijn, "Anatomy of
+ * High-Performance Matrix Multiplication", 2008):
  *   - the operands are copied ("packed") block by block into float64 scratch buffers laid out
  *     in the exact order the inner loop reads them, so every variant (A or B transposed or not)
  *     runs the same inner loop over contiguous memory, and no transpose is ever materialized;
- *   - the inner loop (the micro-kernel) keeps a 4×4 tile of the output in 16 local variables,
- *     so each value loaded from memory feeds four multiply-adds;
- *   - block sizes keep the packed slice of B read by the micro-kernel in L1 and the packed
- *     block of A in L2.
- * Packed panels are padded with zeros to whole tiles, so the micro-kernel has no edge cases;
- * only the write-back looks at the true tile size.
+ *   - the inner loop (the micro-kernel) computes a 4×8 tile of the output, so each value loaded
+ *     from A feeds eight multiply-adds and each value from B four;
+ *   - block sizes keep the packed panel of B read by the micro-kernel in L1 (KC·NR·8 bytes =
+ *     16 KB) and the packed block of A in L2 (MC·KC·8 bytes = 256 KB).
+ * Packed panels are padded with zeros to whole tiles and to an even depth, so the micro-kernel
+ * has no edge cases; only the write-back looks at the true tile size.
  */
 
-/** Rows and columns of the output tile the micro-kernel holds in registers. */
+/** Rows and columns of the output tile the micro-kernel computes. */
 const MR = 4;
-const NR = 4;
+const NR = 8;
 /** Depth of a packed block (k), rows of A per packed block, columns of B per packed block. */
 const KC = 256;
 const MC = 128;
 const NC = 1024;
 
-// Scratch buffers, reused across calls (JavaScript runs one kernel at a time).
-const packedA = new Float64Array(MC * KC);
-const packedB = new Float64Array(KC * NC);
-const tile = new Float64Array(MR * NR);
+/*
+ * Scratch buffers, reused across calls (JavaScript runs one kernel at a time).
+ * why module-level constants: V8's optimizing compiler (TurboFan) then knows each array while
+ * compiling the micro-kernel instead of re-checking arguments on every iteration.
+ * why plain arrays of numbers and not Float64Array: once any ArrayBuffer in the process has been
+ * detached (transferred), which benchmark.js and many libraries do, V8 guards every typed-array
+ * access with a "was the buffer detached?" test; that nearly doubled the micro-kernel's
+ * instructions. Arrays created from float64 values are stored unboxed too, and need no such test.
+ */
+const packedA = float64Scratch(MC * KC);
+const packedB = float64Scratch(KC * NC);
+const tile = float64Scratch(MR * NR);
+
+/** n zeros in a plain array whose elements V8 stores as unboxed float64 (kind PACKED_DOUBLE). */
+function float64Scratch(n: number): number[] {
+  const values: number[] = [];
+  // why 0.5: the first non-integer pushed makes V8 switch the array to unboxed float64 storage.
+  for (let i = 0; i < n; i++) values.push(0.5);
+  return values.fill(0);
+}
 
 /**
  * out[M,N] = op(A)·op(B), or out += op(A)·op(B) with `accumulate`.
@@ -55,137 +72,166 @@ export function matmul(
     const nc = Math.min(NC, N - jc);
     for (let pc = 0; pc < K; pc += KC) {
       const kc = Math.min(KC, K - pc);
-      packB(b, transB, K, N, pc, kc, jc, nc, packedB);
+      packB(b, transB, K, N, pc, kc, jc, nc);
       for (let ic = 0; ic < M; ic += MC) {
         const mc = Math.min(MC, M - ic);
-        packA(a, transA, M, K, ic, mc, pc, kc, packedA);
-        macroKernel(out, N, ic, mc, jc, nc, kc);
+        packA(a, transA, M, K, ic, mc, pc, kc);
+        macroKernel(out, N, ic, mc, jc, nc, evenDepth(kc));
       }
     }
   }
 }
 
+/** The packed depth: kc rounded up to even, because the micro-kernel takes two depths per step. */
+function evenDepth(kc: number): number {
+  return kc + (kc & 1);
+}
+
 /**
- * Copies rows ic..ic+mc, depths pc..pc+kc of op(A) into `dst` as panels of MR rows:
- * dst[(panel·kc + k)·MR + r] = A(ic + panel·MR + r, pc + k), zero past the last row.
+ * Copies rows ic..ic+mc, depths pc..pc+kc of op(A) into packedA as panels of MR rows:
+ * packedA[(panel·kp + k)·MR + r] = A(ic + panel·MR + r, pc + k), zero past the last row and
+ * at the padding depth (kp = evenDepth(kc)).
  */
-function packA(
-  a: TypedArray, transA: boolean, M: number, K: number,
-  ic: number, mc: number, pc: number, kc: number, dst: Float64Array,
-): void {
-  const panels = Math.ceil(mc / MR);
+function packA(a: TypedArray, transA: boolean, M: number, K: number, ic: number, mc: number, pc: number, kc: number): void {
+  const kp = evenDepth(kc);
   // Row stride and depth stride of A(i, k) in memory.
   const rowStride = transA ? 1 : K;
   const depthStride = transA ? M : 1;
-  for (let panel = 0; panel < panels; panel++) {
-    const base = panel * kc * MR;
+  for (let panel = 0; panel * MR < mc; panel++) {
+    const base = panel * kp * MR;
     for (let r = 0; r < MR; r++) {
       const i = ic + panel * MR + r;
-      let d = base + r;
-      if (i >= ic + mc) {
-        for (let k = 0; k < kc; k++, d += MR) dst[d] = 0;
-        continue;
-      }
-      let s = i * rowStride + pc * depthStride;
-      for (let k = 0; k < kc; k++, d += MR, s += depthStride) dst[d] = a[s]!;
+      const rows = i < ic + mc ? kc : 0;
+      packStrip(a, i * rowStride + pc * depthStride, depthStride, rows, kp, packedA, base + r, MR);
     }
   }
 }
 
 /**
- * Copies depths pc..pc+kc, columns jc..jc+nc of op(B) into `dst` as panels of NR columns:
- * dst[(panel·kc + k)·NR + c] = B(pc + k, jc + panel·NR + c), zero past the last column.
+ * Copies depths pc..pc+kc, columns jc..jc+nc of op(B) into packedB as panels of NR columns:
+ * packedB[(panel·kp + k)·NR + c] = B(pc + k, jc + panel·NR + c), zero past the last column and
+ * at the padding depth.
  */
-function packB(
-  b: TypedArray, transB: boolean, K: number, N: number,
-  pc: number, kc: number, jc: number, nc: number, dst: Float64Array,
-): void {
-  const panels = Math.ceil(nc / NR);
+function packB(b: TypedArray, transB: boolean, K: number, N: number, pc: number, kc: number, jc: number, nc: number): void {
+  const kp = evenDepth(kc);
   // Depth stride and column stride of B(k, j) in memory.
   const depthStride = transB ? 1 : N;
   const columnStride = transB ? K : 1;
-  for (let panel = 0; panel < panels; panel++) {
-    const base = panel * kc * NR;
+  for (let panel = 0; panel * NR < nc; panel++) {
+    const base = panel * kp * NR;
     for (let c = 0; c < NR; c++) {
       const j = jc + panel * NR + c;
-      let d = base + c;
-      if (j >= jc + nc) {
-        for (let k = 0; k < kc; k++, d += NR) dst[d] = 0;
-        continue;
-      }
-      let s = pc * depthStride + j * columnStride;
-      for (let k = 0; k < kc; k++, d += NR, s += depthStride) dst[d] = b[s]!;
-    }
-  }
-}
-
-/** Every MR×NR tile of the mc×nc block of out, from the packed blocks. */
-function macroKernel(out: TypedArray, N: number, ic: number, mc: number, jc: number, nc: number, kc: number): void {
-  for (let jr = 0; jr < nc; jr += NR) {
-    const columns = Math.min(NR, nc - jr);
-    const bOffset = (jr / NR) * kc * NR;
-    for (let ir = 0; ir < mc; ir += MR) {
-      microKernel(packedA, (ir / MR) * kc * MR, packedB, bOffset, kc, tile);
-      addTile(out, (ic + ir) * N + jc + jr, N, Math.min(MR, mc - ir), columns, tile);
+      const depths = j < jc + nc ? kc : 0;
+      packStrip(b, pc * depthStride + j * columnStride, depthStride, depths, kp, packedB, base + c, NR);
     }
   }
 }
 
 /**
- * tile[r·NR + c] = Σ_k pa[k·MR + r]·pb[k·NR + c]: one 4×4 output tile held in 16 locals,
- * 8 loads for 16 multiply-adds per step of k. Unrolled by hand: a loop over the tile would keep
- * it in memory instead of registers.
+ * dst[at + k·step] = src[from + k·stride] for k < count, then zeros up to k < total: one row
+ * (of A) or column (of B) of a packed panel.
  */
-function microKernel(pa: Float64Array, aOffset: number, pb: Float64Array, bOffset: number, kc: number, dst: Float64Array): void {
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-  let ia = aOffset;
-  let ib = bOffset;
-  for (let k = 0; k < kc; k++, ia += MR, ib += NR) {
-    const a0 = pa[ia]!, a1 = pa[ia + 1]!, a2 = pa[ia + 2]!, a3 = pa[ia + 3]!;
-    const b0 = pb[ib]!, b1 = pb[ib + 1]!, b2 = pb[ib + 2]!, b3 = pb[ib + 3]!;
-    c00 += a0 * b0;
-    c01 += a0 * b1;
-    c02 += a0 * b2;
-    c03 += a0 * b3;
-    c10 += a1 * b0;
-    c11 += a1 * b1;
-    c12 += a1 * b2;
-    c13 += a1 * b3;
-    c20 += a2 * b0;
-    c21 += a2 * b1;
-    c22 += a2 * b2;
-    c23 += a2 * b3;
-    c30 += a3 * b0;
-    c31 += a3 * b1;
-    c32 += a3 * b2;
-    c33 += a3 * b3;
+function packStrip(
+  src: TypedArray, from: number, stride: number, count: number,
+  total: number, dst: number[], at: number, step: number,
+): void {
+  let d = at;
+  let s = from;
+  for (let k = 0; k < count; k++, d += step, s += stride) dst[d] = src[s]!;
+  for (let k = count; k < total; k++, d += step) dst[d] = 0;
+}
+
+/** Every MR×NR tile of the mc×nc block of out, from the packed blocks of (even) depth kp. */
+function macroKernel(out: TypedArray, N: number, ic: number, mc: number, jc: number, nc: number, kp: number): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const columns = Math.min(NR, nc - jr);
+    const bOffset = (jr / NR) * kp * NR;
+    for (let ir = 0; ir < mc; ir += MR) {
+      microKernel((ir / MR) * kp * MR, bOffset, kp);
+      addTile(out, (ic + ir) * N + jc + jr, N, Math.min(MR, mc - ir), columns);
+    }
   }
-  dst[0] = c00;
-  dst[1] = c01;
-  dst[2] = c02;
-  dst[3] = c03;
-  dst[4] = c10;
-  dst[5] = c11;
-  dst[6] = c12;
-  dst[7] = c13;
-  dst[8] = c20;
-  dst[9] = c21;
-  dst[10] = c22;
-  dst[11] = c23;
-  dst[12] = c30;
-  dst[13] = c31;
-  dst[14] = c32;
-  dst[15] = c33;
+}
+
+/**
+ * tile[r·NR + c] = Σ_k packedA[aOffset + k·MR + r]·packedB[bOffset + k·NR + c] over an even
+ * depth kp, two depths (k, k+1) per step: a0..a3 and e0..e3 are column k and k+1 of the A panel,
+ * b and f the matching values of one B column.
+ *
+ * why the tile lives in an array and not in 32 local variables: x64 has 16 float registers, and
+ * V8 computes all of a step's products before adding any, so a register tile spills on every
+ * step anyway; a load and store at a constant index is cheaper than V8's spill code. why two
+ * depths per step: each tile update then adds two products (a·b + e·f), halving the tile's
+ * loads and stores. The sum order differs from a one-product-at-a-time loop only by float64
+ * rounding (the contract rounds once, to the output dtype, after summing in float64).
+ * Unrolled by hand: V8 does not unroll loops, and indices computed at run time would cost a
+ * bounds check per tile access. why `| 0` on the indices: it tells V8 the sum is a 32-bit
+ * integer, so it skips an overflow check before each load.
+ */
+function microKernel(aOffset: number, bOffset: number, kp: number): void {
+  const pa = packedA;
+  const pb = packedB;
+  const t = tile;
+  t.fill(0);
+  const aEnd = aOffset + kp * MR;
+  for (let p = aOffset, q = bOffset; p < aEnd; p = (p + 2 * MR) | 0, q = (q + 2 * NR) | 0) {
+    const a0 = pa[p]!, a1 = pa[(p + 1) | 0]!, a2 = pa[(p + 2) | 0]!, a3 = pa[(p + 3) | 0]!;
+    const e0 = pa[(p + 4) | 0]!, e1 = pa[(p + 5) | 0]!, e2 = pa[(p + 6) | 0]!, e3 = pa[(p + 7) | 0]!;
+    let b = pb[q]!, f = pb[(q + 8) | 0]!;
+    t[0] = t[0]! + (a0 * b + e0 * f);
+    t[8] = t[8]! + (a1 * b + e1 * f);
+    t[16] = t[16]! + (a2 * b + e2 * f);
+    t[24] = t[24]! + (a3 * b + e3 * f);
+    b = pb[(q + 1) | 0]!;
+    f = pb[(q + 9) | 0]!;
+    t[1] = t[1]! + (a0 * b + e0 * f);
+    t[9] = t[9]! + (a1 * b + e1 * f);
+    t[17] = t[17]! + (a2 * b + e2 * f);
+    t[25] = t[25]! + (a3 * b + e3 * f);
+    b = pb[(q + 2) | 0]!;
+    f = pb[(q + 10) | 0]!;
+    t[2] = t[2]! + (a0 * b + e0 * f);
+    t[10] = t[10]! + (a1 * b + e1 * f);
+    t[18] = t[18]! + (a2 * b + e2 * f);
+    t[26] = t[26]! + (a3 * b + e3 * f);
+    b = pb[(q + 3) | 0]!;
+    f = pb[(q + 11) | 0]!;
+    t[3] = t[3]! + (a0 * b + e0 * f);
+    t[11] = t[11]! + (a1 * b + e1 * f);
+    t[19] = t[19]! + (a2 * b + e2 * f);
+    t[27] = t[27]! + (a3 * b + e3 * f);
+    b = pb[(q + 4) | 0]!;
+    f = pb[(q + 12) | 0]!;
+    t[4] = t[4]! + (a0 * b + e0 * f);
+    t[12] = t[12]! + (a1 * b + e1 * f);
+    t[20] = t[20]! + (a2 * b + e2 * f);
+    t[28] = t[28]! + (a3 * b + e3 * f);
+    b = pb[(q + 5) | 0]!;
+    f = pb[(q + 13) | 0]!;
+    t[5] = t[5]! + (a0 * b + e0 * f);
+    t[13] = t[13]! + (a1 * b + e1 * f);
+    t[21] = t[21]! + (a2 * b + e2 * f);
+    t[29] = t[29]! + (a3 * b + e3 * f);
+    b = pb[(q + 6) | 0]!;
+    f = pb[(q + 14) | 0]!;
+    t[6] = t[6]! + (a0 * b + e0 * f);
+    t[14] = t[14]! + (a1 * b + e1 * f);
+    t[22] = t[22]! + (a2 * b + e2 * f);
+    t[30] = t[30]! + (a3 * b + e3 * f);
+    b = pb[(q + 7) | 0]!;
+    f = pb[(q + 15) | 0]!;
+    t[7] = t[7]! + (a0 * b + e0 * f);
+    t[15] = t[15]! + (a1 * b + e1 * f);
+    t[23] = t[23]! + (a2 * b + e2 * f);
+    t[31] = t[31]! + (a3 * b + e3 * f);
+  }
 }
 
 /** out[start + r·N + c] += tile[r·NR + c] for the rows × columns that exist (edge tiles are smaller). */
-function addTile(out: TypedArray, start: number, N: number, rows: number, columns: number, src: Float64Array): void {
+function addTile(out: TypedArray, start: number, N: number, rows: number, columns: number): void {
   for (let r = 0; r < rows; r++) {
     const o = start + r * N;
-    const t = r * NR;
-    for (let c = 0; c < columns; c++) out[o + c] = out[o + c]! + src[t + c]!;
+    const from = r * NR;
+    for (let c = 0; c < columns; c++) out[o + c] = out[o + c]! + tile[from + c]!;
   }
 }

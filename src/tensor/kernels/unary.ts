@@ -4,8 +4,8 @@ import { tryReluBackwardWasm, tryReluWasm } from '../wasm/backend.js';
 /*
  * Elementwise maps and the elementwise products their derivatives need. Each is one plain loop;
  * NaN propagates as in PyTorch (relu(NaN) = NaN), which is why ReLU uses Math.max and not a
- * comparison against 0 (max(NaN, 0) is NaN, max(-Inf, 0) is 0); float32 ReLU selects on the
- * bits instead, with the same results and no branch.
+ * comparison against 0 (max(NaN, 0) is NaN, max(-Inf, 0) is 0); the float32 ReLU backward
+ * selects on the bits instead, with the same results and no branch.
  */
 
 export function neg(x: TypedArray, out: TypedArray): void {
@@ -54,8 +54,34 @@ export function pow(x: TypedArray, exponent: number, out: TypedArray): void {
 
 export function relu(x: TypedArray, out: TypedArray): void {
   if (tryReluWasm(x, out)) return;
-  if (x instanceof Float32Array && out instanceof Float32Array) return reluBits(bitsOf(x), bitsOf(out), bitsOf(x));
-  for (let i = 0; i < x.length; i++) out[i] = Math.max(x[i]!, 0);
+  reluByEights(x, out);
+}
+
+/**
+ * out = max(x, 0), eight elements per step: eight loads, then eight stores. why: V8 (TurboFan,
+ * Node 20) re-validates every typed-array argument (its type, data pointer and length) on each
+ * loop iteration, which costs more than the max itself when an iteration handles one element;
+ * this loop ran 2× faster than the one-element one (and than the float32 bit-select). Math.max
+ * keeps relu(NaN) = NaN, relu(-0) = 0 and relu(-Inf) = 0. The leftover elements go first (see
+ * sumRange in reduce.ts for why not last); `| 0` marks the indices as 32-bit integers so V8
+ * skips an overflow check per access.
+ */
+function reluByEights(x: TypedArray, out: TypedArray): void {
+  const n = x.length;
+  let i = 0;
+  for (; i < (n & 7); i++) out[i] = Math.max(x[i]!, 0);
+  for (; i < n; i = (i + 8) | 0) {
+    const v0 = x[i]!, v1 = x[(i + 1) | 0]!, v2 = x[(i + 2) | 0]!, v3 = x[(i + 3) | 0]!;
+    const v4 = x[(i + 4) | 0]!, v5 = x[(i + 5) | 0]!, v6 = x[(i + 6) | 0]!, v7 = x[(i + 7) | 0]!;
+    out[i] = Math.max(v0, 0);
+    out[(i + 1) | 0] = Math.max(v1, 0);
+    out[(i + 2) | 0] = Math.max(v2, 0);
+    out[(i + 3) | 0] = Math.max(v3, 0);
+    out[(i + 4) | 0] = Math.max(v4, 0);
+    out[(i + 5) | 0] = Math.max(v5, 0);
+    out[(i + 6) | 0] = Math.max(v6, 0);
+    out[(i + 7) | 0] = Math.max(v7, 0);
+  }
 }
 
 /** The bits of a float32 buffer as int32, to select values without branches. */
@@ -73,7 +99,7 @@ function passMask(b: number): number {
   return ((-b & ~b) | (0x7f800000 - (b & 0x7fffffff))) >> 31;
 }
 
-/** out = select ? value : 0 elementwise on float32 bits: relu when `select` is `value`, its VJP when `select` is x. */
+/** out = select ? value : 0 elementwise on float32 bits: relu's VJP when `value` is gradOut and `select` is x. */
 function reluBits(value: Int32Array, out: Int32Array, select: Int32Array): void {
   for (let i = 0; i < out.length; i++) out[i] = value[i]! & passMask(select[i]!);
 }
