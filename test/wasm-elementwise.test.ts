@@ -5,9 +5,10 @@ import { bufferStats, bufferStatsLoop, sumAll } from '../src/tensor/kernels/redu
 import { relu, reluBackward } from '../src/tensor/kernels/unary.js';
 import {
   ELEMENTWISE_WASM_THRESHOLD, STATS_WASM_THRESHOLD, SUM_WASM_THRESHOLD, statsOnWasm, tryBinaryWasm, tryReluBackwardWasm, tryReluWasm,
-  tryStatsWasm, trySumWasm,
+  tryStatsWasm, trySgdWasm, trySumWasm,
 } from '../src/tensor/wasm/backend.js';
-import { binaryWasm, reluBackwardWasm, reluWasm, statsWasm, sumWasm } from '../src/tensor/wasm/elementwise.js';
+import { binaryWasm, reluBackwardWasm, reluWasm, sgdWasm, statsWasm, sumWasm } from '../src/tensor/wasm/elementwise.js';
+import { sgdUpdate } from '../src/tensor/kernels/optim.js';
 import { loadKernels, type WasmKernels } from '../src/tensor/wasm/runtime.js';
 import { expectAllClose } from './helpers.js';
 
@@ -186,5 +187,47 @@ describe('TypeScript kernels dispatching to WebAssembly', () => {
     const actual = run();
     actual.forEach((out, i) => expect(Array.from(out), `kernel ${i}`).toEqual(Array.from(expected[i]!)));
     expect(sumAll(a)).toBeCloseTo(expectedSum, 10);
+  });
+});
+
+describe('the SGD update kernel', () => {
+  /** θ − lr·(g + λ·θ) evaluated in float32 arithmetic, one rounding per operation, as the SIMD lanes do. */
+  function float32Reference(param: Float32Array, grad: Float32Array, lr: number, weightDecay: number): Float32Array {
+    const f = Math.fround;
+    return param.map((theta, i) => f(theta - f(f(lr) * f(grad[i]! + f(f(weightDecay) * theta)))));
+  }
+
+  it('computes θ − lr·(g + λ·θ) in float32 arithmetic on every length, bit for bit', () => {
+    for (const n of LENGTHS) {
+      for (const [lr, weightDecay] of [[0.1, 0], [0.03, 1e-2]] as const) {
+        const param = random(n);
+        const grad = random(n);
+        const expected = float32Reference(param, grad, lr, weightDecay);
+        sgdWasm(kernels(), param, grad, lr, weightDecay);
+        expect(Array.from(param), `length ${n}, lr ${lr}, weightDecay ${weightDecay}`).toEqual(Array.from(expected));
+      }
+    }
+  });
+
+  it('agrees with the float64 TypeScript loop to float32 rounding, and leaves the gradient alone', () => {
+    const n = 4099;
+    const param = random(n);
+    const grad = random(n);
+    const gradBefore = grad.slice();
+    setKernelBackend('ts');
+    const viaTypeScript = param.slice();
+    sgdUpdate(viaTypeScript, grad, 0.1, 1e-3);
+    setKernelBackend('wasm');
+    const viaWasm = param.slice();
+    expect(trySgdWasm(viaWasm, grad, 0.1, 1e-3)).toBe(true);
+    expectAllClose(viaWasm, viaTypeScript, { rtol: 1e-6, atol: 1e-7 });
+    expect(Array.from(grad)).toEqual(Array.from(gradBefore));
+  });
+
+  it('leaves float64 and lengths below the threshold to TypeScript', () => {
+    setKernelBackend('auto');
+    expect(trySgdWasm(new Float64Array(4096), new Float64Array(4096), 0.1, 0)).toBe(false);
+    expect(trySgdWasm(new Float32Array(ELEMENTWISE_WASM_THRESHOLD - 1), new Float32Array(ELEMENTWISE_WASM_THRESHOLD - 1), 0.1, 0)).toBe(false);
+    expect(trySgdWasm(new Float32Array(4096), new Float32Array(4095), 0.1, 0)).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { ArgumentError, checkBoolean } from '../../errors.js';
 import type { TypedArray } from '../../tensor/dtype.js';
+import { sgdUpdate } from '../../tensor/kernels/optim.js';
 import { Optimizer, checkRange, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
 /** Options of `SGD` (defaults as `torch.optim.SGD`). */
@@ -38,7 +39,7 @@ export class SGD extends Optimizer<SGDOptions> {
   protected update(param: TypedArray, grad: TypedArray, state: ParamState, group: ParamGroup<SGDOptions>): void {
     const { lr, momentum, dampening, weightDecay, nesterov } = group;
     if (momentum === 0) {
-      for (let i = 0; i < param.length; i++) param[i] = param[i]! - lr * (grad[i]! + weightDecay * param[i]!);
+      sgdUpdate(param, grad, lr, weightDecay);
       return;
     }
     const first = state.buffers.momentumBuffer === undefined;

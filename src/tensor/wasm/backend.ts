@@ -1,6 +1,6 @@
 import { ArgumentError } from '../../errors.js';
 import type { TypedArray } from '../dtype.js';
-import { binaryWasm, reluBackwardWasm, reluWasm, statsWasm, sumWasm } from './elementwise.js';
+import { binaryWasm, reluBackwardWasm, reluWasm, sgdWasm, statsWasm, sumWasm } from './elementwise.js';
 import { matmulMemoryFloats, matmulWasm } from './matmul.js';
 import { loadKernels, unavailableReason, type WasmKernels } from './runtime.js';
 
@@ -112,6 +112,15 @@ export function tryBinaryWasm(name: 'add' | 'mul', a: TypedArray, b: TypedArray,
   const kernels = kernelsFor(out.length, ELEMENTWISE_WASM_THRESHOLD, 3 * out.length);
   if (kernels === undefined) return false;
   binaryWasm(kernels, name, a, b, out);
+  return true;
+}
+
+/** The plain SGD update of a float32 parameter on WebAssembly; false to let TypeScript do it. */
+export function trySgdWasm(param: TypedArray, grad: TypedArray, lr: number, weightDecay: number): boolean {
+  if (!(param instanceof Float32Array && grad instanceof Float32Array) || grad.length !== param.length) return false;
+  const kernels = kernelsFor(param.length, ELEMENTWISE_WASM_THRESHOLD, 2 * param.length);
+  if (kernels === undefined) return false;
+  sgdWasm(kernels, param, grad, lr, weightDecay);
   return true;
 }
 

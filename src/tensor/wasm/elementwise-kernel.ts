@@ -17,6 +17,7 @@ export function elementwiseFunctions(): FunctionDefinition[] {
     reluBackwardFunction(),
     sumFunction(),
     statsFunction(),
+    sgdFunction(),
   ];
 }
 
@@ -159,6 +160,38 @@ function statsFunction(): FunctionDefinition {
   f.op('f64x2.add').set(vector);
   f.get(vector).lane('f64x2.extract_lane', 0).get(vector).lane('f64x2.extract_lane', 1).op('f64.add');
   return f.finish(['f64']);
+}
+
+/**
+ * sgd(param, grad, bytes, lr, weightDecay): param ← param − lr·(grad + weightDecay·param), the
+ * plain SGD update (torch.optim.SGD without momentum) in float32 arithmetic, as PyTorch's float32
+ * update is; `lr` and `weightDecay` arrive as f32 and are splatted once.
+ */
+function sgdFunction(): FunctionDefinition {
+  const f = new FunctionBuilder('sgd');
+  const param = f.param('param', 'i32');
+  const grad = f.param('grad', 'i32');
+  const bytes = f.param('bytes', 'i32');
+  const lr = f.param('lr', 'f32');
+  const weightDecay = f.param('weightDecay', 'f32');
+  const lrVector = f.local('lrVector', 'v128');
+  const decayVector = f.local('decayVector', 'v128');
+  f.get(lr).op('f32x4.splat').set(lrVector);
+  f.get(weightDecay).op('f32x4.splat').set(decayVector);
+  overBlocks(f, bytes, (offset) => {
+    for (const extra of [0, 16]) {
+      f.get(param).get(offset).op('i32.add'); // store address
+      loadAt(f, param, offset, extra); // θ
+      f.get(lrVector);
+      loadAt(f, grad, offset, extra);
+      f.get(decayVector);
+      loadAt(f, param, offset, extra);
+      f.op('f32x4.mul').op('f32x4.add'); // g + λ·θ
+      f.op('f32x4.mul').op('f32x4.sub'); // θ − lr·(g + λ·θ)
+      f.memory('v128.store', extra);
+    }
+  });
+  return f.finish();
 }
 
 /** Byte lanes 8..15 moved to 0..7: lanes 2 and 3 of an f32x4 become lanes 0 and 1. */

@@ -63,3 +63,14 @@ export function statsWasm(kernels: WasmKernels, x: Float32Array): { sumOfSquares
   const sumOfSquares = kernel(kernels, 'stats')(0, slot * 4, slot * 4);
   return { sumOfSquares, maxAbs: memory[slot]! };
 }
+
+/** param ← param − lr·(grad + weightDecay·param) in float32 arithmetic (plain SGD). */
+export function sgdWasm(kernels: WasmKernels, param: Float32Array, grad: Float32Array, lr: number, weightDecay: number): void {
+  const n = param.length;
+  const slot = slotFloats(n);
+  const memory = memoryFloats(kernels, 2 * slot);
+  memory.set(param, 0);
+  memory.set(grad, slot);
+  kernel(kernels, 'sgd')(0, slot * 4, slot * 4, lr, weightDecay);
+  param.set(memory.subarray(0, n));
+}
