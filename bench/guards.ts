@@ -8,7 +8,10 @@ import { STEP_A, STEP_B, gradguardStep, type StepOptions, type StepShape } from 
  * The ratio is the guarded step's time over the unguarded one (targets: ≤ 1.10 for the
  * guards, ≤ 3 for anomaly mode). A ratio of a few percent drowns in the wall-clock noise of a
  * shared machine, so this suite times process CPU time (`process.cpuUsage`) over short batches
- * of steps, interleaves the variants over many rounds, and keeps each one's fastest batch.
+ * of steps and interleaves the variants over many rounds. The time shown is each variant's
+ * fastest batch; the ratio is the median over rounds of (variant's batch ÷ the unguarded batch
+ * of the same round): load from other processes comes and goes, and pairing each measurement
+ * with a neighbouring baseline cancels what a ratio of two independent minima does not.
  */
 
 interface Variant {
@@ -51,22 +54,42 @@ function measureShape(shape: StepShape): Row[] {
     return Math.max(3, Math.round(BATCH_MS / cpuBatch(() => void step(), 10)));
   });
   const best = built.map(() => Infinity);
-  for (let round = 0; round < ROUNDS; round++) {
-    process.stderr.write(`  guards: ${shape.name} (round ${round + 1}/${ROUNDS})\n`);
-    // why: no full GC between batches (the other suites' rule): a forced full collection moves
-    // every live object to the old generation, after which each guard's per-pass stores into
-    // long-lived objects pay write barriers that a training loop, which never forces one, does not
-    built.forEach(({ step }, i) => {
-      best[i] = Math.min(best[i]!, cpuBatch(() => void step(), calls[i]!));
-    });
+  const pairedRatios = built.map((): number[] => []);
+  // why two phases: detectAnomaly leaves much garbage, and the next batch would pay for collecting
+  // it; interleaved with the guard variants it would bias their baseline, so it gets its own rounds.
+  const guardVariants = built.map((_, i) => i).filter((i) => built[i]!.label !== 'detectAnomaly');
+  const anomalyVariants = built.map((_, i) => i).filter((i) => i === 0 || built[i]!.label === 'detectAnomaly');
+  for (const [phase, indices] of [['guards', guardVariants], ['anomaly', anomalyVariants]] as const) {
+    for (let round = 0; round < ROUNDS; round++) {
+      process.stderr.write(`  guards: ${shape.name}, ${phase} (round ${round + 1}/${ROUNDS})\n`);
+      // why: no full GC between batches (the other suites' rule): a forced full collection moves
+      // every live object to the old generation, after which each guard's per-pass stores into
+      // long-lived objects pay write barriers that a training loop, which never forces one, does not.
+      // why rotate: whatever one batch leaves behind (garbage, cache state) falls on each variant in turn.
+      const order = indices.map((_, k) => indices[(k + round) % indices.length]!);
+      const batch = new Map(order.map((i) => [i, cpuBatch(() => void built[i]!.step(), calls[i]!)]));
+      for (const [i, ms] of batch) {
+        best[i] = Math.min(best[i]!, ms);
+        if (phase === 'guards' || i !== 0) pairedRatios[i]!.push(ms / batch.get(0)!);
+      }
+    }
   }
-  const baseline = best[0]!;
   return built.map(({ label }, i) => ({
     name: `step ${shape.name}: ${label}`,
     unit: 'ms',
     figures: { gradguard: best[i]! },
-    extra: { ratio: best[i]! / baseline, timing: 'process CPU time, fastest batch' },
+    extra: {
+      ratio: median(pairedRatios[i]!),
+      ratioOfMinima: best[i]! / best[0]!,
+      timing: 'process CPU time; ms = fastest batch, ratio = median over rounds of batch ÷ same-round unguarded batch',
+    },
   }));
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function formatGuardTable(rows: readonly Row[]): string {

@@ -71,7 +71,8 @@ export interface Row {
 /** A ratio column: how many times faster `ours` is than `theirs`. */
 export type Pair = readonly [ours: string, theirs: string];
 
-function formatNumber(value: number): string {
+/** A figure with three significant digits or so, '—' when missing. */
+export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return '—';
   if (value >= 100) return value.toFixed(0);
   if (value >= 10) return value.toFixed(1);
