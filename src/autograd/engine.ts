@@ -1,5 +1,6 @@
 import { ArgumentError, GradientError, NonFiniteError, checkOptions, describeValue, formatShape } from '../errors.js';
 import { allocate, castTo, dtypeOf, type TypedArray } from '../tensor/dtype.js';
+import { releaseBuffer } from '../tensor/pool.js';
 import { sumToShape } from '../tensor/kernels/binary.js';
 import { addInPlace } from '../tensor/kernels/unary.js';
 import { broadcastsTo, shapesEqual, type Shape } from '../tensor/shape.js';
@@ -62,7 +63,10 @@ export function backward(root: Tensor, options: BackwardOptions = {}): BackwardR
       const gradOut = tensorGuards ? runTensorGuards(tensor, grad, guards, pass) : grad;
       if (pass.stopped) break;
       checkSavedVersions(tensor.node, tensor);
-      propagate(tensor.node, gradOut, tensor.shape, pending, guards, pass, anomaly);
+      const passedOn = propagate(tensor.node, gradOut, tensor.shape, pending, guards, pass, anomaly);
+      // why: a buffer the engine alone holds, which no VJP passed on, is dead now: recycle it.
+      // A hook was handed the buffer (a retained gradient is a copy), so that tensor keeps it.
+      if (gradOut.owned && !passedOn && tensor.hooks.length === 0) releaseBuffer(gradOut.data);
     }
     if (pass.stopped) break;
   }
@@ -93,11 +97,14 @@ function commit(
   return !pass.stopped;
 }
 
-/** Runs one node's VJP, checks what it returned, lets the guards see it, and queues the input gradients. */
+/**
+ * Runs one node's VJP, checks what it returned, lets the guards see it, and queues the input
+ * gradients. Returns true when an input gradient is the incoming buffer itself (add, reshape).
+ */
 function propagate(
   node: Node, incoming: Pending, outShape: Shape, pending: Map<Tensor, Pending>,
   guards: readonly Guard[], pass: Pass, anomaly: boolean,
-): void {
+): boolean {
   const gradOut = incoming.data;
   const inputs = node.inputs;
   const n = inputs.length;
@@ -111,9 +118,14 @@ function propagate(
     const g = raw[i] ?? null;
     grads[i] = g === null || !needsGrad[i] ? null : toInputGradient(node.op, i, g, inputs[i]!);
   }
-  if (guards.length === 0 && !anomaly) return queueGradients(inputs, grads, null, gradOut, pending);
-  const views = runNodeGuards(node, incoming, outShape, grads, guards, pass, anomaly);
-  if (!pass.stopped) queueGradients(inputs, grads, views, gradOut, pending);
+  let passedOn = false;
+  for (let i = 0; i < n; i++) if (grads[i]?.buffer === gradOut.buffer) passedOn = true;
+  if (guards.length === 0 && !anomaly) queueGradients(inputs, grads, null, gradOut, pending);
+  else {
+    const views = runNodeGuards(node, incoming, outShape, grads, guards, pass, anomaly);
+    if (!pass.stopped) queueGradients(inputs, grads, views, gradOut, pending);
+  }
+  return passedOn;
 }
 
 /** Shows a node's gradients to anomaly mode and the guards; returns the views it made of its input gradients. */

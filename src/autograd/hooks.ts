@@ -17,6 +17,9 @@ import type { Tensor } from './tensor.js';
  * shows a buffer through the same view in every event (a node's input gradient is the next
  * node's `gradOut`, a parameter's gradient its `.grad` at the end), so each is scanned once.
  * A guard that changes the buffer in place must say so (`scale`, `changed`) so the cache stays true.
+ * A view of a node's or a non-leaf tensor's gradient is valid during the call that shows it only:
+ * the engine recycles that buffer once the pass is done with it, so copy what you keep
+ * (`view.data.slice()`, or the numbers). Parameter gradients become `.grad` and stay valid.
  * @example
  * const view = new GradientView(new Float32Array([3, 4]), [2]);
  * view.norm;     // 5, from one pass

@@ -1,4 +1,5 @@
 import { ArgumentError, DTypeError, describeValue } from '../errors.js';
+import { takeBuffer } from './pool.js';
 
 /** The element types a tensor can hold. float32 is the default, float64 is for gradcheck and study. */
 export type DType = 'float32' | 'float64';
@@ -22,7 +23,7 @@ export function checkDType(op: string, value: unknown): DType {
 export const MAX_ELEMENTS = 2 ** 31 - 1;
 
 /**
- * A fresh zero-filled buffer of `size` elements. A size above `MAX_ELEMENTS`, or one the
+ * A zero-filled buffer of `size` elements, fresh or recycled from a finished backward pass (pool.ts). A size above `MAX_ELEMENTS`, or one the
  * engine cannot allocate (V8's RangeError), is an ArgumentError naming `op`, the count and the limit.
  * @example
  * allocate('float32', 6); // Float32Array(6)
@@ -31,6 +32,8 @@ export function allocate(dtype: DType, size: number, op = 'allocate'): TypedArra
   if (size > MAX_ELEMENTS) {
     throw new ArgumentError(op, `a buffer holds at most ${MAX_ELEMENTS} (2^31 − 1) elements, got a request for ${size} ${dtype} elements`);
   }
+  const recycled = takeBuffer(dtype, size);
+  if (recycled !== undefined) return recycled;
   try {
     return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
   } catch (error) {
