@@ -19,17 +19,25 @@ interface Variant {
   options: () => StepOptions;
 }
 
-/** nanTrap + globalNormClip (issue 4's set), plus monitor when asked (issue 7's set). */
-function guarded(withMonitor: boolean): StepOptions {
+/**
+ * nanTrap + globalNormClip (issue 4's set), plus, when asked, a monitor (issue 7's set: norms,
+ * amplification, spike detectors), and with `updates` its ‖ΔW‖/‖W‖ after every step too
+ * (`monitor.afterStep()`, which reads every weight and keeps a copy of them).
+ */
+function guarded(monitor: 'none' | 'norms' | 'updates'): StepOptions {
   const list: Guard[] = [guards.nanTrap(), guards.globalNormClip({ maxNorm: 1 })];
-  if (withMonitor) list.push(guards.monitor());
-  return { optimizer: 'sgd', guards: list };
+  if (monitor === 'none') return { optimizer: 'sgd', guards: list };
+  const watcher = guards.monitor({ trackUpdates: monitor === 'updates' });
+  const options: StepOptions = { optimizer: 'sgd', guards: [...list, watcher] };
+  if (monitor === 'updates') options.afterStep = () => watcher.afterStep();
+  return options;
 }
 
 const VARIANTS: Variant[] = [
   { label: 'no guards', options: () => ({ optimizer: 'sgd' }) },
-  { label: 'nanTrap+globalNormClip', options: () => guarded(false) },
-  { label: 'nanTrap+globalNormClip+monitor', options: () => guarded(true) },
+  { label: 'nanTrap+globalNormClip', options: () => guarded('none') },
+  { label: 'nanTrap+globalNormClip+monitor', options: () => guarded('norms') },
+  { label: 'nanTrap+globalNormClip+monitor+afterStep', options: () => guarded('updates') },
   { label: 'detectAnomaly', options: () => ({ optimizer: 'sgd', anomaly: true }) },
 ];
 

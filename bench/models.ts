@@ -28,6 +28,8 @@ export interface StepOptions {
   guards?: readonly Guard[];
   /** Run the step under anomaly detection. */
   anomaly?: boolean;
+  /** Called after `optimizer.step()` (a monitor's `afterStep`, which measures ‖ΔW‖/‖W‖). */
+  afterStep?: () => void;
 }
 
 /** A gradguard training step and a description of how it is built (for the log). */
@@ -50,6 +52,7 @@ export function gradguardStep(shape: StepShape, options: StepOptions): Gradguard
     const loss = softmaxCrossEntropy(model.forward(x), targets);
     loss.backward(backwardOptions);
     optimizer.step();
+    options.afterStep?.();
     return loss.item();
   };
   const how = `nn.mlp + optim.${options.optimizer === 'sgd' ? 'SGD' : 'Adam'}`;

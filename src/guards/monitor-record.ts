@@ -1,7 +1,7 @@
 import type { NonFiniteInfo } from '../autograd/hooks.js';
 import type { Tensor } from '../autograd/tensor.js';
 import type { TypedArray } from '../tensor/dtype.js';
-import { bufferStats } from '../tensor/kernels/reduce.js';
+import { weightAndUpdate } from '../tensor/kernels/optim.js';
 import type { LayerStat } from './amplification.js';
 import type { Slot } from './monitor-store.js';
 import type { SpikeEvent } from './spike.js';
@@ -91,21 +91,3 @@ export function snapshotWeights(previous: Map<Tensor, TypedArray>, parameters: r
   }
 }
 
-/**
- * Σw² and Σ(w − previous)² in one pass, copying w into `previous` as it goes, so that the copy
- * is ready for the next step's update (the update is NaN without a previous copy).
- */
-export function weightAndUpdate(data: TypedArray, previous: TypedArray | undefined): { weight: number; update: number } {
-  if (previous === undefined || previous.length !== data.length) return { weight: bufferStats(data).sumOfSquares, update: NaN };
-  let weight = 0;
-  let update = 0;
-  const n = data.length;
-  for (let i = 0; i < n; i++) {
-    const w = data[i]!;
-    const d = w - previous[i]!;
-    weight += w * w;
-    update += d * d;
-    previous[i] = w;
-  }
-  return { weight, update };
-}

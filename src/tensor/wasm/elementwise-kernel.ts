@@ -18,6 +18,7 @@ export function elementwiseFunctions(): FunctionDefinition[] {
     sumFunction(),
     statsFunction(),
     sgdFunction(),
+    weightUpdateFunction(),
   ];
 }
 
@@ -192,6 +193,55 @@ function sgdFunction(): FunctionDefinition {
     }
   });
   return f.finish();
+}
+
+/**
+ * weightUpdate(w, previous, bytes, updateOut) → f64: Σw² (returned) and Σ(w − previous)² (stored
+ * as an f64 at `updateOut`), both in float64 and in one pass: the monitor's weight norm and
+ * update size ‖ΔW‖. Each half of a vector is widened to f64x2 before subtracting, so the
+ * difference of two float32 values is exact, as in the TypeScript loop.
+ */
+function weightUpdateFunction(): FunctionDefinition {
+  const f = new FunctionBuilder('weightUpdate');
+  const w = f.param('w', 'i32');
+  const previous = f.param('previous', 'i32');
+  const bytes = f.param('bytes', 'i32');
+  const updateOut = f.param('updateOut', 'i32');
+  const weights = f.local('weights', 'v128');
+  const updates = f.local('updates', 'v128');
+  const current = f.local('current', 'v128');
+  const before = f.local('before', 'v128');
+  const wide = f.local('wide', 'v128');
+  const delta = f.local('delta', 'v128');
+  for (const acc of [weights, updates]) f.v128Zero().set(acc);
+  // widened(x, high): lanes 0–1 (or 2–3, shuffled down first) of an f32x4 as an f64x2
+  const widened = (x: Local, high: boolean): void => {
+    f.get(x);
+    if (high) f.get(x).shuffle(HIGH_HALF_DOWN);
+    f.op('f64x2.promote_low_f32x4');
+  };
+  overBlocks(f, bytes, (offset) => {
+    for (const extra of [0, 16]) {
+      loadAt(f, w, offset, extra);
+      f.set(current);
+      loadAt(f, previous, offset, extra);
+      f.set(before);
+      for (const high of [false, true]) {
+        widened(current, high);
+        f.set(wide);
+        f.get(weights).get(wide).get(wide).op('f64x2.mul').op('f64x2.add').set(weights);
+        f.get(wide);
+        widened(before, high);
+        f.op('f64x2.sub').set(delta);
+        f.get(updates).get(delta).get(delta).op('f64x2.mul').op('f64x2.add').set(updates);
+      }
+    }
+  });
+  f.get(updateOut);
+  f.get(updates).lane('f64x2.extract_lane', 0).get(updates).lane('f64x2.extract_lane', 1).op('f64.add');
+  f.memory('f64.store');
+  f.get(weights).lane('f64x2.extract_lane', 0).get(weights).lane('f64x2.extract_lane', 1).op('f64.add');
+  return f.finish(['f64']);
 }
 
 /** Byte lanes 8..15 moved to 0..7: lanes 2 and 3 of an f32x4 become lanes 0 and 1. */

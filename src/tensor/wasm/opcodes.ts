@@ -61,6 +61,7 @@ export const SIMD = {
   'f32x4.pmax': 0xeb,
   'f64x2.mul': 0xf2,
   'f64x2.add': 0xf0,
+  'f64x2.sub': 0xf1,
 } as const;
 export type SimdInstruction = keyof typeof SIMD;
 
