@@ -1,4 +1,5 @@
-import { ArgumentError, DTypeError, GradientError, ShapeError, checkBoolean, checkOptions, formatShape } from '../errors.js';
+import { ArgumentError, DTypeError, GradientError, ShapeError, checkBoolean, checkOptions, describeValue, formatShape } from '../errors.js';
+import { checkBound, checkFinite, checkNumber } from './arguments.js';
 import { allocate, dtypeOf, type DType, type TypedArray } from '../tensor/dtype.js';
 import { formatTensor } from '../tensor/format.js';
 import { elementCount, normalizeAxis, type Shape } from '../tensor/shape.js';
@@ -12,6 +13,9 @@ import type { BackwardReport } from './hooks.js';
 /** A function that sees (and may replace) the gradient flowing into a tensor. */
 export type TensorHook = (grad: Tensor) => Tensor | void;
 
+// why one shared empty list: a graph has a tensor per node, and almost none has hooks.
+const NO_HOOKS: readonly TensorHook[] = Object.freeze([]);
+
 /**
  * An n-dimensional array of float32 or float64 values that can record the ops applied to it,
  * so that `backward()` can compute gradients by reverse-mode automatic differentiation.
@@ -22,8 +26,6 @@ export type TensorHook = (grad: Tensor) => Tensor | void;
  * x.mul(x).sum().backward();
  * x.grad?.toArray(); // [2, 4, 6]
  */
-const NO_HOOKS: readonly TensorHook[] = Object.freeze([]);
-
 export class Tensor {
   /** Contiguous row-major values. Writable, but changing it does not update any graph: call `bumpVersion()` after. */
   data: TypedArray;
@@ -39,7 +41,7 @@ export class Tensor {
   name: string | undefined;
   /** Module boundaries this tensor is the output of (set by nn modules while recording). */
   boundaries: ScopeBoundary[] | undefined;
-  /** Hooks registered with `registerHook`, run in order. why shared and replaced, not pushed to: a graph has a tensor per node and almost none has hooks. */
+  /** Hooks registered with `registerHook`, run in order (replaced, never pushed to: `NO_HOOKS` is shared). */
   hooks: readonly TensorHook[] = NO_HOOKS;
   /** True after `retainGrad()`: a non-leaf keeps its gradient in `.grad`. */
   retainsGrad = false;
@@ -54,7 +56,7 @@ export class Tensor {
    */
   constructor(data: TypedArray, shape: Shape = [data.length], options: { requiresGrad?: boolean } = {}) {
     if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) {
-      throw new DTypeError('Tensor', `data must be a Float32Array or Float64Array, got ${describe(data)}`);
+      throw new DTypeError('Tensor', `data must be a Float32Array or Float64Array, got ${describeValue(data)}`);
     }
     const size = elementCount('Tensor', shape);
     if (size !== data.length) {
@@ -267,22 +269,6 @@ export class Tensor {
   }
 }
 
-function checkNumber(op: string, name: string, value: unknown): number {
-  if (typeof value !== 'number') throw new ArgumentError(op, `${name} must be a number, got ${describe(value)}`);
-  return value;
-}
-
-function checkFinite(op: string, name: string, value: unknown): number {
-  if (!Number.isFinite(checkNumber(op, name, value))) throw new ArgumentError(op, `${name} must be a finite number, got ${String(value)}`);
-  return value as number;
-}
-
-/** A clamp bound: a number, ±Infinity allowed (an open side), NaN not (it would silently turn every value into NaN). */
-function checkBound(name: string, value: unknown, op = 'clamp'): number {
-  if (Number.isNaN(checkNumber(op, name, value))) throw new ArgumentError(op, `${name} must be a number or ±Infinity, got NaN`);
-  return value as number;
-}
-
 /**
  * Returns `value` when it is a Tensor, else throws an ArgumentError `op: name must be a Tensor, got …`:
  * the front-door check of every function that takes tensors from the user.
@@ -291,11 +277,5 @@ function checkBound(name: string, value: unknown, op = 'clamp'): number {
  */
 export function checkTensor(op: string, name: string, value: unknown): Tensor {
   if (value instanceof Tensor) return value;
-  throw new ArgumentError(op, `${name} must be a Tensor, got ${describe(value)}`);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return value.constructor?.name ?? 'an object';
-  return `${typeof value} ${String(value)}`;
+  throw new ArgumentError(op, `${name} must be a Tensor, got ${describeValue(value)}`);
 }
