@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Generator } from '../src/index.js';
 import type { TypedArray } from '../src/index.js';
 import { GradientView } from '../src/index.js';
-import { allFinite, bufferStats, maxAxis, sumAll, sumAxis } from '../src/tensor/kernels/reduce.js';
+import { allFinite, bufferStats, firstMaxIndex, maxAxis, sumAll, sumAxis } from '../src/tensor/kernels/reduce.js';
 
 /*
  * The reductions unrolled for speed (several accumulators, leftovers first) against one-at-a-time
@@ -70,7 +70,8 @@ describe('maxAxis over contiguous rows', () => {
         const x = random(outer * length, dtype);
         const out = dtype === 'float32' ? new Float32Array(outer) : new Float64Array(outer);
         const argmax = new Int32Array(outer);
-        maxAxis(x, outer, length, 1, out, argmax);
+        maxAxis(x, outer, length, 1, out);
+        firstMaxIndex(x, outer, length, 1, out, argmax);
         for (let o = 0; o < outer; o++) {
           const [value, index] = directMax(x.subarray(o * length, (o + 1) * length));
           expect(out[o]).toBe(value);
@@ -93,11 +94,37 @@ describe('maxAxis over contiguous rows', () => {
       const x = Float64Array.from(row);
       const out = new Float64Array(1);
       const argmax = new Int32Array(1);
-      maxAxis(x, 1, row.length, 1, out, argmax);
+      maxAxis(x, 1, row.length, 1, out);
+      firstMaxIndex(x, 1, row.length, 1, out, argmax);
       const [value, index] = directMax(row);
       expect(Object.is(out[0], value) || (Number.isNaN(out[0]) && Number.isNaN(value)), `row ${row}`).toBe(true);
       expect(argmax[0], `row ${row}`).toBe(index);
     }
+  });
+});
+
+describe('maxAxis and firstMaxIndex along a strided axis (inner > 1)', () => {
+  it('match the definition on each column, with ties, NaN and ±Inf mixed in', () => {
+    const [outer, length, inner] = [2, 5, 3];
+    const x = random(outer * length * inner, 'float64');
+    x[(0 * length + 1) * inner + 0] = Number.NaN; // column (0, 0): NaN at k = 1
+    x[(0 * length + 3) * inner + 0] = Number.NaN;
+    x[(1 * length + 0) * inner + 1] = 9; // column (1, 1): tie at k = 0 and 4
+    x[(1 * length + 4) * inner + 1] = 9;
+    x[(1 * length + 2) * inner + 2] = Number.POSITIVE_INFINITY;
+    const out = new Float64Array(outer * inner);
+    const argmax = new Int32Array(outer * inner);
+    maxAxis(x, outer, length, inner, out);
+    firstMaxIndex(x, outer, length, inner, out, argmax);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const column = Array.from({ length }, (_, k) => x[(o * length + k) * inner + i]!);
+        const [value, index] = directMax(column);
+        expect(Object.is(out[o * inner + i], value) || (Number.isNaN(out[o * inner + i]) && Number.isNaN(value))).toBe(true);
+        expect(argmax[o * inner + i]).toBe(index);
+      }
+    }
+    expect([argmax[0], argmax[inner + 1], argmax[inner + 2]]).toEqual([1, 0, 2]);
   });
 });
 

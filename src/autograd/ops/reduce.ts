@@ -1,6 +1,6 @@
 import { ShapeError, formatShape } from '../../errors.js';
 import { allocate, dtypeOf } from '../../tensor/dtype.js';
-import { expandAxis, maxAll, maxAxis, sumAll, sumAxis } from '../../tensor/kernels/reduce.js';
+import { expandAxis, firstMaxIndex, maxAll, maxAxis, sumAll, sumAxis } from '../../tensor/kernels/reduce.js';
 import { normalizeAxis, reducedShape, sizeOf, splitAtAxis, type Shape } from '../../tensor/shape.js';
 import type { OpDef } from './op.js';
 
@@ -57,19 +57,19 @@ export const max: OpDef<'max'> = {
   forward([x], { axis }, outShape, dtype) {
     const size = outShape.reduce((a, b) => a * b, 1);
     const out = allocate(dtype, size);
-    const argmax = new Int32Array(axis === null ? 0 : size);
     if (axis === null) {
       out[0] = maxAll(x!.data);
-      return { out, saved: { argmax, input: x!.data, value: out[0]! } };
+      return { out, saved: { input: x!.data, values: out.slice() } };
     }
     const { outer, length, inner } = splitAtAxis(x!.shape, normalizeAxis('max', axis, x!.shape));
-    maxAxis(x!.data, outer, length, inner, out, argmax);
-    return { out, saved: { argmax, input: x!.data, value: 0 } };
+    maxAxis(x!.data, outer, length, inner, out);
+    return { out, saved: { input: x!.data, values: out.slice() } }; // a copy: the output may be changed in place
   },
-  vjp(gradOut, { argmax, input, value }, { inputs, attrs }) {
+  vjp(gradOut, { input, values }, { inputs, attrs }) {
     const inputShape = inputs[0]!.shape;
     const dx = allocate(dtypeOf(gradOut.data), input.length);
     if (attrs.axis === null) {
+      const value = values[0]!;
       const isNaN = value !== value;
       let ties = 0;
       for (let i = 0; i < input.length; i++) if (input[i] === value || (isNaN && input[i] !== input[i])) ties++;
@@ -78,6 +78,8 @@ export const max: OpDef<'max'> = {
       return [{ data: dx, shape: inputShape }];
     }
     const { outer, length, inner } = splitAtAxis(inputShape, normalizeAxis('max', attrs.axis, inputShape));
+    const argmax = new Int32Array(outer * inner);
+    firstMaxIndex(input, outer, length, inner, values, argmax);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
         const k = argmax[o * inner + i]!;

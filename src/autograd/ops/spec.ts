@@ -27,7 +27,7 @@ export interface OpSpec {
   matmul: { attrs: null; saved: readonly [TypedArray, TypedArray] };
   linear: { attrs: { hasBias: boolean }; saved: readonly [TypedArray, TypedArray] };
   sum: { attrs: { axis: number | null; keepDim: boolean }; saved: null };
-  max: { attrs: { axis: number | null; keepDim: boolean }; saved: { argmax: Int32Array; input: TypedArray; value: number } };
+  max: { attrs: { axis: number | null; keepDim: boolean }; saved: { input: TypedArray; values: TypedArray } };
   reshape: { attrs: { shape: Shape }; saved: null };
   transpose: { attrs: null; saved: null };
   softmax: { attrs: { axis: number }; saved: TypedArray };

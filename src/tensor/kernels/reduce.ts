@@ -51,102 +51,80 @@ export function sumAxis(x: TypedArray, outer: number, length: number, inner: num
 }
 
 /**
- * out[o, i] = max_k x[o, k, i] and argmax[o, i] = the first k that attains it.
- * NaN wins (as torch.max): the first NaN along the axis is the max and its index the argmax.
+ * out[o, i] = max_k x[o, k, i]. NaN wins (as torch.max): a line holding NaN has max NaN.
+ * Only the values: the argmax is what the VJP needs, so `firstMaxIndex` finds it there, and a
+ * forward pass without backward never pays for it (tracking indices halves the speed of the scan).
  */
-export function maxAxis(
-  x: TypedArray, outer: number, length: number, inner: number,
-  out: TypedArray, argmax: Int32Array,
-): void {
-  if (inner === 1 && length > 0) {
-    for (let o = 0; o < outer; o++) maxRow(x, o * length, length, out, argmax, o);
-    return;
-  }
+export function maxAxis(x: TypedArray, outer: number, length: number, inner: number, out: TypedArray): void {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * length * inner + i;
-      let best = x[base]!;
-      let bestIndex = 0;
-      for (let k = 1; k < length && best === best; k++) {
-        const v = x[base + k * inner]!;
-        if (!(v <= best)) {
-          best = v;
-          bestIndex = k;
-        }
-      }
-      out[o * inner + i] = best;
-      argmax[o * inner + i] = bestIndex;
+      out[o * inner + i] = inner === 1 ? maxRow(x, base, length) : maxStrided(x, base, length, inner);
     }
   }
 }
 
 /**
- * max and first argmax of the contiguous row x[base .. base + length), written to out[at] and
- * argmax[at]. Four lanes (independent chains) each keep their maximum and the first index that
- * reached it; the winner is the largest maximum, the earliest index among equal ones. `Σ v·0`
- * is NaN exactly when the row holds NaN or ±Inf: such rows go through the exact one-at-a-time
- * loop, so NaN still wins as in torch.max.
+ * argmax[o, i] = the first k with x[o, k, i] equal to values[o, i] (a NaN maximum matches the
+ * first NaN): the index torch.max(dim) returns, given the maxima `maxAxis` computed.
  */
-function maxRow(x: TypedArray, base: number, length: number, out: TypedArray, argmax: Int32Array, at: number): void {
-  let m0 = x[base]!, m1 = m0, m2 = m0, m3 = m0;
-  let i0 = 0, i1 = 0, i2 = 0, i3 = 0;
-  let z = 0;
-  let k = 0;
-  const head = length & 3;
-  for (; k < head; k++) {
-    const v = x[base + k]!;
-    if (v > m0) {
-      m0 = v;
-      i0 = k;
+export function firstMaxIndex(
+  x: TypedArray, outer: number, length: number, inner: number, values: TypedArray, argmax: Int32Array,
+): void {
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const best = values[o * inner + i]!;
+      const base = o * length * inner + i;
+      let k = 0;
+      if (best === best) while (k < length - 1 && x[base + k * inner] !== best) k++;
+      else while (k < length - 1 && x[base + k * inner] === x[base + k * inner]) k++;
+      argmax[o * inner + i] = k;
     }
-    z += v * 0;
   }
-  for (; k < length; k += 4) {
-    const p = base + k;
-    const v0 = x[p]!, v1 = x[p + 1]!, v2 = x[p + 2]!, v3 = x[p + 3]!;
-    // why branches: after the first few elements a new maximum is rare, so they predict well.
-    if (v0 > m0) {
-      m0 = v0;
-      i0 = k;
-    }
-    if (v1 > m1) {
-      m1 = v1;
-      i1 = k + 1;
-    }
-    if (v2 > m2) {
-      m2 = v2;
-      i2 = k + 2;
-    }
-    if (v3 > m3) {
-      m3 = v3;
-      i3 = k + 3;
-    }
-    z += (v0 + v1 + v2 + v3) * 0; // a sum that overflows only sends the row to the exact loop
-  }
-  if (z !== 0) return maxStrided(x, base, length, 1, out, argmax, at);
-  const best = Math.max(m0, m1, m2, m3);
-  let index = length;
-  if (m0 === best) index = i0;
-  if (m1 === best && i1 < index) index = i1;
-  if (m2 === best && i2 < index) index = i2;
-  if (m3 === best && i3 < index) index = i3;
-  out[at] = best;
-  argmax[at] = index;
 }
 
-/** The exact reference loop: NaN wins, ties go to the first index. */
-function maxStrided(x: TypedArray, base: number, length: number, stride: number, out: TypedArray, argmax: Int32Array, at: number): void {
+/**
+ * max of the contiguous row x[base .. base + length). Eight lanes (independent chains), loads
+ * before compares; `Σ v·0` is NaN exactly when the row holds NaN or ±Inf: such rows go through
+ * the exact one-at-a-time loop, so NaN still wins as in torch.max.
+ */
+function maxRow(x: TypedArray, base: number, length: number): number {
+  let m0 = x[base]!, m1 = m0, m2 = m0, m3 = m0, m4 = m0, m5 = m0, m6 = m0, m7 = m0;
+  let z = 0;
+  let p = base;
+  const head = base + (length & 7);
+  const end = base + length;
+  for (; p < head; p++) {
+    const v = x[p]!;
+    if (v > m0) m0 = v;
+    z += v * 0;
+  }
+  for (; p < end; p = (p + 8) | 0) {
+    const v0 = x[p]!, v1 = x[(p + 1) | 0]!, v2 = x[(p + 2) | 0]!, v3 = x[(p + 3) | 0]!;
+    const v4 = x[(p + 4) | 0]!, v5 = x[(p + 5) | 0]!, v6 = x[(p + 6) | 0]!, v7 = x[(p + 7) | 0]!;
+    // why branches: after the first few elements a new maximum is rare, so they predict well
+    if (v0 > m0) m0 = v0;
+    if (v1 > m1) m1 = v1;
+    if (v2 > m2) m2 = v2;
+    if (v3 > m3) m3 = v3;
+    if (v4 > m4) m4 = v4;
+    if (v5 > m5) m5 = v5;
+    if (v6 > m6) m6 = v6;
+    if (v7 > m7) m7 = v7;
+    z += (v0 + v1 + v2 + v3 + v4 + v5 + v6 + v7) * 0; // a sum that overflows only sends the row to the exact loop
+  }
+  if (z !== 0) return maxStrided(x, base, length, 1);
+  return Math.max(m0, m1, m2, m3, m4, m5, m6, m7);
+}
+
+/** The exact reference loop: the first NaN wins. */
+function maxStrided(x: TypedArray, base: number, length: number, stride: number): number {
   let best = x[base]!;
-  let bestIndex = 0;
   for (let k = 1; k < length && best === best; k++) {
     const v = x[base + k * stride]!;
-    if (!(v <= best)) {
-      best = v;
-      bestIndex = k;
-    }
+    if (!(v <= best)) best = v;
   }
-  out[at] = best;
-  argmax[at] = bestIndex;
+  return best;
 }
 
 /** Maximum of all elements (NaN if any is NaN); -Inf for an empty array. */

@@ -3,9 +3,8 @@ import { tryReluBackwardWasm, tryReluWasm } from '../wasm/backend.js';
 
 /*
  * Elementwise maps and the elementwise products their derivatives need. Each is one plain loop;
- * NaN propagates as in PyTorch (relu(NaN) = NaN), which is why ReLU uses Math.max and not a
- * comparison against 0 (max(NaN, 0) is NaN, max(-Inf, 0) is 0); the float32 ReLU backward
- * selects on the bits instead, with the same results and no branch.
+ * NaN propagates as in PyTorch (relu(NaN) = NaN, relu(-Inf) = 0); float32 ReLU and its VJP
+ * select on the bits, with the same results as Math.max and no branch.
  */
 
 export function neg(x: TypedArray, out: TypedArray): void {
@@ -52,36 +51,17 @@ export function pow(x: TypedArray, exponent: number, out: TypedArray): void {
   for (let i = 0; i < x.length; i++) out[i] = Math.pow(x[i]!, exponent);
 }
 
+/**
+ * out = max(x, 0). float32 selects on the bits (`reluBits`); float64 (the gradcheck dtype, not a
+ * hot path) uses Math.max, which keeps relu(NaN) = NaN, relu(-0) = 0 and relu(-Inf) = 0.
+ */
 export function relu(x: TypedArray, out: TypedArray): void {
   if (tryReluWasm(x, out)) return;
-  reluByEights(x, out);
-}
-
-/**
- * out = max(x, 0), eight elements per step: eight loads, then eight stores. why: V8 (TurboFan,
- * Node 20) re-validates every typed-array argument (its type, data pointer and length) on each
- * loop iteration, which costs more than the max itself when an iteration handles one element;
- * this loop ran 2× faster than the one-element one (and than the float32 bit-select). Math.max
- * keeps relu(NaN) = NaN, relu(-0) = 0 and relu(-Inf) = 0. The leftover elements go first (see
- * sumRange in reduce.ts for why not last); `| 0` marks the indices as 32-bit integers so V8
- * skips an overflow check per access.
- */
-function reluByEights(x: TypedArray, out: TypedArray): void {
-  const n = x.length;
-  let i = 0;
-  for (; i < (n & 7); i++) out[i] = Math.max(x[i]!, 0);
-  for (; i < n; i = (i + 8) | 0) {
-    const v0 = x[i]!, v1 = x[(i + 1) | 0]!, v2 = x[(i + 2) | 0]!, v3 = x[(i + 3) | 0]!;
-    const v4 = x[(i + 4) | 0]!, v5 = x[(i + 5) | 0]!, v6 = x[(i + 6) | 0]!, v7 = x[(i + 7) | 0]!;
-    out[i] = Math.max(v0, 0);
-    out[(i + 1) | 0] = Math.max(v1, 0);
-    out[(i + 2) | 0] = Math.max(v2, 0);
-    out[(i + 3) | 0] = Math.max(v3, 0);
-    out[(i + 4) | 0] = Math.max(v4, 0);
-    out[(i + 5) | 0] = Math.max(v5, 0);
-    out[(i + 6) | 0] = Math.max(v6, 0);
-    out[(i + 7) | 0] = Math.max(v7, 0);
+  if (x instanceof Float32Array && out instanceof Float32Array) {
+    const bits = bitsOf(x);
+    return reluBits(bits, bitsOf(out), bits);
   }
+  for (let i = 0; i < x.length; i++) out[i] = Math.max(x[i]!, 0);
 }
 
 /** The bits of a float32 buffer as int32, to select values without branches. */
@@ -92,16 +72,40 @@ function bitsOf(x: Float32Array): Int32Array {
 /**
  * -1 (all ones) where the float32 with bits `b` passes through ReLU (x > 0 or NaN), else 0:
  * `-b & ~b` has its sign bit set exactly for b > 0 (also excluding -0, whose bits are INT_MIN);
- * `0x7f800000 - |b|` is negative exactly for NaN. Random signs make a branch mispredict half
- * the time; this costs a few integer operations instead.
+ * `0x7f800000 - |b|` is negative exactly for NaN. `x > 0 ? x : 0` and Math.max both branch in
+ * V8's code, and on random signs that branch mispredicts half the time (~1.5 GB/s measured, ~4×
+ * slower than this); these few integer operations do not.
  */
 function passMask(b: number): number {
   return ((-b & ~b) | (0x7f800000 - (b & 0x7fffffff))) >> 31;
 }
 
-/** out = select ? value : 0 elementwise on float32 bits: relu's VJP when `value` is gradOut and `select` is x. */
+/**
+ * out = select > 0 (or NaN) ? value : 0 elementwise on float32 bits: relu when `value` and
+ * `select` are x, its VJP when `value` is gradOut. Eight elements per step: V8 (Node 20)
+ * re-validates every typed-array argument (type, data pointer, length) on each loop iteration,
+ * which costs more than the select itself when an iteration handles one element (2× measured).
+ * The leftover elements go first (see sumRange in reduce.ts for why not last); `| 0` marks
+ * indices as 32-bit integers so V8 skips an overflow check per access.
+ */
 function reluBits(value: Int32Array, out: Int32Array, select: Int32Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = value[i]! & passMask(select[i]!);
+  const n = out.length;
+  let i = 0;
+  for (; i < (n & 7); i++) out[i] = value[i]! & passMask(select[i]!);
+  for (; i < n; i = (i + 8) | 0) {
+    const s0 = select[i]!, s1 = select[(i + 1) | 0]!, s2 = select[(i + 2) | 0]!, s3 = select[(i + 3) | 0]!;
+    const s4 = select[(i + 4) | 0]!, s5 = select[(i + 5) | 0]!, s6 = select[(i + 6) | 0]!, s7 = select[(i + 7) | 0]!;
+    const v0 = value[i]!, v1 = value[(i + 1) | 0]!, v2 = value[(i + 2) | 0]!, v3 = value[(i + 3) | 0]!;
+    const v4 = value[(i + 4) | 0]!, v5 = value[(i + 5) | 0]!, v6 = value[(i + 6) | 0]!, v7 = value[(i + 7) | 0]!;
+    out[i] = v0 & passMask(s0);
+    out[(i + 1) | 0] = v1 & passMask(s1);
+    out[(i + 2) | 0] = v2 & passMask(s2);
+    out[(i + 3) | 0] = v3 & passMask(s3);
+    out[(i + 4) | 0] = v4 & passMask(s4);
+    out[(i + 5) | 0] = v5 & passMask(s5);
+    out[(i + 6) | 0] = v6 & passMask(s6);
+    out[(i + 7) | 0] = v7 & passMask(s7);
+  }
 }
 
 export function leakyRelu(x: TypedArray, slope: number, out: TypedArray): void {
