@@ -1,6 +1,7 @@
 import { guards, type Guard } from '../src/index.js';
 import { collectGarbage, writeResults, type Row } from './harness.js';
 import { STEP_A, STEP_B, gradguardStep, type StepOptions, type StepShape } from './models.js';
+import { pytorchFigures, torchNotes, torchStep, type TorchFigures } from './pytorch.js';
 
 /*
  * Guard overhead: steps A and B (SGD, default kernels) with no guards, with
@@ -110,9 +111,32 @@ function formatGuardTable(rows: readonly Row[]): string {
   return ['\nGuard overhead (SGD step, CPU ms per step; targets: guards ≤ 1.10×, detectAnomaly ≤ 3×)', ...lines].join('\n');
 }
 
+/**
+ * PyTorch's plain SGD step and what `clip_grad_norm_(params, 1.0)` adds to it, timed the same
+ * way (process CPU time, paired rounds), so the table can be read against "clipping alone costs
+ * PyTorch X %". Stored on each step's unguarded row; returns the lines to print.
+ */
+function addPytorchReference(rows: readonly Row[], torch: TorchFigures): string[] {
+  const lines = [`\nPyTorch ${torch.torch} eager CPU, ${torch.threads} thread, same run (CPU ms per SGD step; clip_grad_norm_ ÷ plain, median of paired rounds)`];
+  for (const shape of [STEP_A, STEP_B]) {
+    const step = torchStep(torch, shape);
+    const row = rows.find((r) => r.name === `step ${shape.name}: no guards`);
+    if (step === undefined || row === undefined) continue;
+    const plain = step.variants.sgd.cpuMs;
+    row.extra = { ...row.extra, 'pytorch sgd CPU ms': plain, 'pytorch clip_grad_norm_ ratio': step.clipRatio };
+    const percent = Math.round((step.clipRatio - 1) * 100);
+    lines.push(`step ${shape.name}: pytorch`.padEnd(56) + ` ${plain.toFixed(3).padStart(9)} ms  clip_grad_norm_ ${step.clipRatio.toFixed(2)}× (adds ${percent} %)`);
+  }
+  return lines;
+}
+
 /** `npm run bench -- guards` */
 export async function runGuards(): Promise<void> {
   const rows = [...measureShape(STEP_A), ...measureShape(STEP_B)];
-  console.log(formatGuardTable(rows));
-  writeResults('guards', rows);
+  const table = [formatGuardTable(rows)];
+  // one PyTorch run per bench run: when the train suite ran first, this reuses its figures.
+  const torch = pytorchFigures();
+  if (torch !== undefined) table.push(...addPytorchReference(rows, torch));
+  console.log(table.join('\n'));
+  writeResults('guards', rows, torch === undefined ? {} : { pytorch: torchNotes(torch) });
 }

@@ -62,7 +62,7 @@ export function speedup(unit: Unit, ours: number, theirs: number): number {
 export interface Row {
   name: string;
   unit: Unit;
-  /** Keyed by contender: 'gradguard ts', 'gradguard auto', 'tfjs-cpu', 'tfjs-wasm'. */
+  /** Keyed by contender: 'gradguard ts', 'gradguard auto', 'tfjs-cpu', 'tfjs-wasm', and 'pytorch' (train suite, when it ran). */
   figures: Record<string, number>;
   /** Anything else worth keeping in the JSON (relative errors, ratios, notes). */
   extra?: Record<string, number | string>;

@@ -12,11 +12,14 @@ interface Results {
   date: string;
   machine: { cpu: string; cores: number; node: string };
   rows: Row[];
+  /** Present when the PyTorch peer ran (bench/pytorch.ts). */
+  pytorch?: { torch: string; threads: number };
 }
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
-const CONTENDERS = ['gradguard ts', 'gradguard auto', 'tfjs-cpu', 'tfjs-wasm'];
-const PAIRS: Pair[] = [['gradguard ts', 'tfjs-cpu'], ['gradguard ts', 'tfjs-wasm'], ['gradguard auto', 'tfjs-cpu'], ['gradguard auto', 'tfjs-wasm']];
+const OURS = ['gradguard ts', 'gradguard auto'];
+/** Every contender a results file may hold, in column order; a column shows only if some row has it. */
+const CONTENDERS = [...OURS, 'tfjs-cpu', 'tfjs-wasm', 'pytorch'];
 
 function load(suite: string): Results {
   return JSON.parse(readFileSync(path.join(RESULTS_DIR, `${suite}.json`), 'utf8')) as Results;
@@ -33,17 +36,40 @@ function table(header: readonly string[], align: readonly ('l' | 'r')[], body: R
 
 function peerTable(results: Results): string {
   const short = (name: string): string => name.replace('gradguard ', '');
-  const header = ['workload', 'unit', ...CONTENDERS, ...PAIRS.map(([a, b]) => `${short(a)} ÷ ${b}`)];
+  const contenders = CONTENDERS.filter((c) => results.rows.some((row) => c in row.figures));
+  // the ratio columns in the suites' order: each gradguard path over each tfjs backend, then over pytorch
+  const tfjs = contenders.filter((c) => c.startsWith('tfjs-'));
+  const others = contenders.filter((c) => !c.startsWith('tfjs-') && !OURS.includes(c));
+  const pairs = [...OURS.flatMap((ours) => tfjs.map((peer): Pair => [ours, peer])), ...others.flatMap((peer) => OURS.map((ours): Pair => [ours, peer]))];
+  const header = ['workload', 'unit', ...contenders, ...pairs.map(([a, b]) => `${short(a)} ÷ ${b}`)];
   const body = results.rows.map((row) => [
-    row.name, row.unit, ...CONTENDERS.map((c) => formatNumber(row.figures[c] ?? NaN)),
-    ...PAIRS.map((pair) => `${ratioOf(row, pair).toFixed(2)}×`),
+    row.name, row.unit, ...contenders.map((c) => formatNumber(row.figures[c] ?? NaN)),
+    ...pairs.map((pair) => `${ratioOf(row, pair).toFixed(2)}×`),
   ]);
-  return `### ${results.suite} (${when(results)})\n\n${table(header, ['l', 'l', ...header.slice(2).map(() => 'r' as const)], body)}`;
+  const text = `### ${results.suite} (${when(results)})\n\n${table(header, ['l', 'l', ...header.slice(2).map(() => 'r' as const)], body)}`;
+  return results.pytorch === undefined ? text : `${text}\n\n${pytorchNote(results)}`;
+}
+
+/** Which PyTorch the pytorch column is, and its CPU time per step beside the wall-clock mean. */
+function pytorchNote(results: Results): string {
+  const cpu = results.rows.map((row) => `${row.name.replace('step ', '')} ${formatNumber(Number(row.extra?.['pytorch CPU ms'] ?? NaN))}`);
+  return `pytorch: PyTorch ${results.pytorch!.torch} eager CPU, ${results.pytorch!.threads} thread, mean wall-clock ms per step; process CPU ms per step (fastest batch): ${cpu.join(', ')}.`;
+}
+
+/** PyTorch's plain SGD step and the cost of its clip_grad_norm_, stored on the unguarded rows. */
+function guardPytorchNote(results: Results): string {
+  const parts = results.rows.filter((row) => row.extra?.['pytorch sgd CPU ms'] !== undefined).map((row) => {
+    const ratio = Number(row.extra!['pytorch clip_grad_norm_ ratio']);
+    const step = row.name.replace(/^step (\S+).*$/, '$1');
+    return `step ${step} ${formatNumber(Number(row.extra!['pytorch sgd CPU ms']))} ms per plain SGD step, \`clip_grad_norm_\` ${ratio.toFixed(2)}× (adds ${Math.round((ratio - 1) * 100)} %)`;
+  });
+  return `PyTorch ${results.pytorch!.torch} eager CPU, ${results.pytorch!.threads} thread, same run and timing: ${parts.join('; ')}.`;
 }
 
 function guardTable(results: Results): string {
   const body = results.rows.map((row) => [row.name, formatNumber(row.figures.gradguard ?? NaN), `${Number(row.extra?.ratio).toFixed(2)}×`]);
-  return `### guards (${when(results)}, process CPU time)\n\n${table(['step and guards', 'ms per step (fastest batch)', '× unguarded (median of paired rounds)'], ['l', 'r', 'r'], body)}`;
+  const text = `### guards (${when(results)}, process CPU time)\n\n${table(['step and guards', 'ms per step (fastest batch)', '× unguarded (median of paired rounds)'], ['l', 'r', 'r'], body)}`;
+  return results.pytorch === undefined ? text : `${text}\n\n${guardPytorchNote(results)}`;
 }
 
 function memoryTable(results: Results): string {

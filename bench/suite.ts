@@ -12,6 +12,14 @@ export interface Workload {
   gradguard(): () => void;
   /** Builds the tfjs call for the active backend; `dispose` frees its inputs afterwards. */
   peer?(backend: PeerName): { run: () => void; dispose: () => void };
+  /**
+   * Figures measured outside this process, keyed by contender, in `unit` (PyTorch, which runs
+   * in Python: bench/pytorch.ts). NaN or absent: not measured. Each gets a ratio column against
+   * both gradguard paths.
+   */
+  external?: Record<string, number>;
+  /** Anything else about the workload worth keeping in the JSON row (the peer's CPU time…). */
+  notes?: Record<string, number | string>;
 }
 
 /**
@@ -29,6 +37,11 @@ export const PAIRS: readonly Pair[] = [
   ['gradguard auto', 'tfjs-cpu'],
   ['gradguard auto', 'tfjs-wasm'],
 ];
+
+/** The contenders measured outside this process that any of `workloads` has, in first-seen order. */
+function externalContenders(workloads: readonly Workload[]): string[] {
+  return [...new Set(workloads.flatMap((w) => Object.keys(w.external ?? {})))];
+}
 
 /** Progress goes to stderr so that stdout holds only the tables. */
 export function progress(text: string): void {
@@ -69,15 +82,23 @@ async function measureContender(suite: string, w: Workload, contender: string): 
 /**
  * Measures every workload in gradguard (both kernel paths) and in each tfjs backend, the
  * contenders of one workload back to back and in several rounds, so that a burst of load on
- * the (shared) machine hits them alike; prints the table and writes bench/results/<suite>.json.
+ * the (shared) machine hits them alike; adds the figures measured elsewhere (`external`);
+ * prints the table and writes bench/results/<suite>.json, with `notes` at its top level.
  */
-export async function runWorkloads(suite: string, title: string, workloads: readonly Workload[]): Promise<Row[]> {
+export async function runWorkloads(
+  suite: string,
+  title: string,
+  workloads: readonly Workload[],
+  notes: Record<string, unknown> = {},
+): Promise<Row[]> {
   const available: PeerName[] = [];
   for (const peer of PEERS) {
     if (await usePeer(peer)) available.push(peer);
     else progress(`${suite}: ${peer} is not available here, skipped`);
   }
   const contenders = [...OURS, ...available];
+  const externals = externalContenders(workloads);
+  const pairs: Pair[] = [...PAIRS, ...externals.flatMap((name) => OURS.map((ours): Pair => [ours, name]))];
   const rows: Row[] = [];
   for (const w of workloads) {
     const best: Record<string, number> = {};
@@ -92,13 +113,14 @@ export async function runWorkloads(suite: string, title: string, workloads: read
         }
       }
     }
-    const row: Row = { name: w.name, unit: w.unit, figures: {}, extra: rme };
+    const row: Row = { name: w.name, unit: w.unit, figures: {}, extra: { ...rme, ...w.notes } };
     for (const contender of contenders) row.figures[contender] = figure(w.unit, best[contender] ?? NaN, w.work);
-    for (const pair of PAIRS) row.extra![`${pair[0]} ÷ ${pair[1]}`] = Number(ratioOf(row, pair).toFixed(3));
+    for (const name of externals) row.figures[name] = w.external?.[name] ?? NaN;
+    for (const pair of pairs) row.extra![`${pair[0]} ÷ ${pair[1]}`] = Number(ratioOf(row, pair).toFixed(3));
     rows.push(row);
   }
-  console.log(formatTable(title, rows, contenders, PAIRS));
-  const file = writeResults(suite, rows, { peers: available, autoKernels: kernelBackend(), rounds: ROUNDS });
+  console.log(formatTable(title, rows, [...contenders, ...externals], pairs));
+  const file = writeResults(suite, rows, { peers: [...available, ...externals], autoKernels: kernelBackend(), rounds: ROUNDS, ...notes });
   progress(`${suite}: wrote ${file}`);
   return rows;
 }

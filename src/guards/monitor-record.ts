@@ -1,7 +1,6 @@
 import type { NonFiniteInfo } from '../autograd/hooks.js';
 import type { Tensor } from '../autograd/tensor.js';
-import type { TypedArray } from '../tensor/dtype.js';
-import { weightAndUpdate } from '../tensor/kernels/optim.js';
+import type { UpdateMeter } from '../tensor/kernels/optim.js';
 import type { LayerStat } from './amplification.js';
 import type { Slot } from './monitor-store.js';
 import type { SpikeEvent } from './spike.js';
@@ -58,15 +57,16 @@ export interface MonitorSpikeEvent extends SpikeEvent {
 }
 
 /**
- * Records each parameter's weight norm and ‖ΔW‖/‖W‖ in `record` (the newest pass), measured
- * against `previous`, the copies of the weights as they were after the last step, and refreshes
- * the copies in the same pass.
+ * Records each parameter's weight norm and ‖ΔW‖/‖W‖ in `record` (the newest pass), measured by
+ * `meter` against the weights as they were at its last measurement (or when it first kept
+ * them), which it refreshes in the same pass.
  */
-export function recordUpdates(record: Slot, params: readonly Tensor[], previous: ReadonlyMap<Tensor, TypedArray>): void {
+export function recordUpdates(record: Slot, params: readonly Tensor[], meter: UpdateMeter): void {
   let weightSquares = 0;
   let updateSquares = 0;
-  params.forEach((param, i) => {
-    const { weight, update } = weightAndUpdate(param.data, previous.get(param));
+  for (let i = 0; i < params.length; i++) {
+    const param = params[i]!;
+    const { weight, update } = meter.measure(param, param.data);
     weightSquares += weight;
     updateSquares += update;
     const index = record.layout.parameterIndex(param.name ?? `parameter${i}`);
@@ -74,20 +74,7 @@ export function recordUpdates(record: Slot, params: readonly Tensor[], previous:
       record.weightNorms[index] = Math.sqrt(weight);
       record.updateRatios[index] = Math.sqrt(update) / Math.sqrt(weight);
     }
-  });
+  }
   record.weightNorm = Math.sqrt(weightSquares);
   record.updateRatio = Math.sqrt(updateSquares) / record.weightNorm;
 }
-
-// why: a copy is taken here only the first time a parameter is seen; after that `afterStep`
-// refreshes it in the same pass that measures ‖ΔW‖, so tracking costs one pass per step.
-/** Keeps a copy of each parameter's weights that has none yet (or whose size or dtype changed). */
-export function snapshotWeights(previous: Map<Tensor, TypedArray>, parameters: readonly Tensor[]): void {
-  for (const param of parameters) {
-    const copy = previous.get(param);
-    if (copy === undefined || copy.length !== param.data.length || copy.constructor !== param.data.constructor) {
-      previous.set(param, param.data.slice());
-    }
-  }
-}
-

@@ -3,11 +3,11 @@ import type {
 } from '../autograd/hooks.js';
 import type { Tensor } from '../autograd/tensor.js';
 import { checkOptions, positiveInteger } from '../errors.js';
-import type { TypedArray } from '../tensor/dtype.js';
+import { UpdateMeter } from '../tensor/kernels/optim.js';
 import { AmplificationTracker } from './amplification.js';
 import { weightInits, type WeightInit } from './diagnose-causes.js';
 import { monitorToJSONLines, type MonitorSnapshot } from './monitor-export.js';
-import { recordUpdates, snapshotWeights, type MonitorRecord, type MonitorSpikeEvent } from './monitor-record.js';
+import { recordUpdates, type MonitorRecord, type MonitorSpikeEvent } from './monitor-record.js';
 import { fillReport } from './monitor-report.js';
 import { LayoutCache, SlotRing, type Slot } from './monitor-store.js';
 import { RingBuffer } from './ring.js';
@@ -68,7 +68,8 @@ export class Monitor implements Guard {
   private readonly lossDetector: SpikeDetector | null;
   private readonly gradNormDetector: SpikeDetector | null;
   private readonly trackUpdates: boolean;
-  private readonly previousWeights = new Map<Tensor, TypedArray>();
+  /** The weights as they were after the last `afterStep` (or when first seen), to measure ‖ΔW‖. */
+  private readonly updates = new UpdateMeter();
   private lastParameters: readonly Tensor[] = [];
   private pass: PassState | null = null;
   private pendingLoss: number | null = null;
@@ -130,7 +131,8 @@ export class Monitor implements Guard {
     const record = this.buildRecord(pass, event.parameters, event.grads, true);
     pass.record = record;
     fillReport(control.report, record);
-    if (this.trackUpdates) snapshotWeights(this.previousWeights, event.parameters);
+    // why: a copy is taken only the first time a parameter is seen; `afterStep` refreshes it as it measures
+    if (this.trackUpdates) for (const param of event.parameters) this.updates.remember(param, param.data);
     this.lastParameters = event.parameters;
     for (const spike of record.spikes) {
       control.report.actions.push({ guard: 'monitor', kind: 'spike', target: spike, message: `monitor: ${spike} spike at step ${record.step}` });
@@ -156,7 +158,7 @@ export class Monitor implements Guard {
   afterStep(params: readonly Tensor[] = this.lastParameters): void {
     this.finishPass();
     const record = this.records.last();
-    if (record !== undefined) recordUpdates(record, params, this.previousWeights);
+    if (record !== undefined) recordUpdates(record, params, this.updates);
   }
 
   /** The kept records, oldest first (at most `capacity`). */

@@ -1,6 +1,6 @@
 import { ArgumentError } from '../../errors.js';
 import type { TypedArray } from '../dtype.js';
-import { binaryWasm, reluBackwardWasm, reluWasm, sgdWasm, statsWasm, sumWasm, weightUpdateWasm } from './elementwise.js';
+import { binaryWasm, reluBackwardWasm, reluWasm, sgdWasm, statsWasm, sumWasm } from './elementwise.js';
 import { matmulMemoryFloats, matmulWasm } from './matmul.js';
 import { loadKernels, unavailableReason, type WasmKernels } from './runtime.js';
 
@@ -122,13 +122,6 @@ export function trySgdWasm(param: TypedArray, grad: TypedArray, lr: number, weig
   if (kernels === undefined) return false;
   sgdWasm(kernels, param, grad, lr, weightDecay);
   return true;
-}
-
-/** Σw² and Σ(w − previous)² of float32 buffers on WebAssembly; undefined to let TypeScript do it. */
-export function tryWeightUpdateWasm(w: TypedArray, previous: TypedArray): { weight: number; update: number } | undefined {
-  if (!(w instanceof Float32Array && previous instanceof Float32Array) || previous.length !== w.length) return undefined;
-  const kernels = kernelsFor(w.length, STATS_WASM_THRESHOLD, 2 * w.length + 16);
-  return kernels === undefined ? undefined : weightUpdateWasm(kernels, w, previous);
 }
 
 /** out = relu(x) on WebAssembly; false to let TypeScript do it. */

@@ -74,16 +74,3 @@ export function sgdWasm(kernels: WasmKernels, param: Float32Array, grad: Float32
   kernel(kernels, 'sgd')(0, slot * 4, slot * 4, lr, weightDecay);
   param.set(memory.subarray(0, n));
 }
-
-/** Σw² and Σ(w − previous)², both accumulated in float64, in one pass (the monitor's ‖W‖ and ‖ΔW‖). */
-export function weightUpdateWasm(kernels: WasmKernels, w: Float32Array, previous: Float32Array): { weight: number; update: number } {
-  const n = w.length;
-  const slot = slotFloats(n);
-  const memory = memoryFloats(kernels, 2 * slot + BLOCK_FLOATS);
-  memory.set(w, 0);
-  memory.fill(0, n, slot);
-  memory.set(previous, slot);
-  memory.fill(0, slot + n, 2 * slot);
-  const weight = kernel(kernels, 'weightUpdate')(0, slot * 4, slot * 4, 2 * slot * 4);
-  return { weight, update: new Float64Array(kernels.memory.buffer, 2 * slot * 4, 1)[0]! };
-}

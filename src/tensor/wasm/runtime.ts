@@ -11,6 +11,10 @@ export type KernelFunction = (...args: number[]) => number;
 export interface WasmKernels {
   readonly memory: WebAssembly.Memory;
   readonly functions: ReadonlyMap<string, KernelFunction>;
+  /** The compiled module, to make more instances (each with a memory of its own). */
+  readonly module: WebAssembly.Module;
+  /** Views of `memory` (see `memoryFloats`), re-made after a grow. */
+  views?: { floats: Float32Array; doubles: Float64Array };
 }
 
 const PAGE_BYTES = 65536;
@@ -88,7 +92,17 @@ function instantiate(module: WebAssembly.Module): WasmKernels {
   if (!(memory instanceof WebAssembly.Memory)) throw new Error('internal: the kernel module exports no memory');
   const functions = new Map<string, KernelFunction>();
   for (const [name, value] of Object.entries(exports)) if (isKernelFunction(value)) functions.set(name, value);
-  return { memory, functions };
+  return { memory, functions, module };
+}
+
+/**
+ * Another instance of the loaded kernels, with a memory of its own: for data that stays in kernel
+ * memory between calls (the shared instance's memory is scratch space that every call overwrites).
+ * Freed with the returned object.
+ */
+export function separateKernels(): WasmKernels | undefined {
+  const shared = loadKernels();
+  return shared === undefined ? undefined : instantiate(shared.module);
 }
 
 function isKernelFunction(value: unknown): value is KernelFunction {
@@ -101,14 +115,23 @@ function isKernelFunction(value: unknown): value is KernelFunction {
  * never kept across calls that may grow.
  */
 export function memoryFloats(kernels: WasmKernels, floats: number): Float32Array {
+  // why: `memory.buffer` is a call into the engine (~0.1 µs), and step B makes ~250 kernel calls;
+  // the cached view is valid until a grow detaches it, which leaves it with length 0
+  const cached = kernels.views;
+  if (cached !== undefined && cached.floats.length !== 0 && floats <= cached.floats.length) return cached.floats;
   const needed = floats * 4;
   const have = kernels.memory.buffer.byteLength;
   if (needed > have) kernels.memory.grow(Math.ceil((needed - have) / PAGE_BYTES));
-  if (view === undefined || view.buffer !== kernels.memory.buffer) view = new Float32Array(kernels.memory.buffer);
-  return view;
+  const buffer = kernels.memory.buffer;
+  kernels.views = { floats: new Float32Array(buffer), doubles: new Float64Array(buffer) };
+  return kernels.views.floats;
 }
 
-let view: Float32Array | undefined;
+/** A Float64Array over the same memory (for kernels that store a float64 result), valid until the next `memoryFloats`. */
+export function memoryDoubles(kernels: WasmKernels): Float64Array {
+  memoryFloats(kernels, 0);
+  return kernels.views!.doubles;
+}
 
 /** An exported kernel by name; a missing one is our bug. */
 export function kernel(kernels: WasmKernels, name: string): KernelFunction {
