@@ -2,10 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Generator, setKernelBackend } from '../src/index.js';
 import { binary } from '../src/tensor/kernels/binary.js';
 import { bufferStats, bufferStatsLoop, sumAll } from '../src/tensor/kernels/reduce.js';
-import { relu, reluBackward } from '../src/tensor/kernels/unary.js';
+import { relu, reluBackward, scaleInPlace } from '../src/tensor/kernels/unary.js';
 import {
   ELEMENTWISE_WASM_THRESHOLD, STATS_WASM_THRESHOLD, SUM_WASM_THRESHOLD, statsOnWasm, tryBinaryWasm, tryReluBackwardWasm, tryReluWasm,
-  tryStatsWasm, trySgdWasm, trySumWasm,
+  tryScaleWasm, tryStatsWasm, trySgdWasm, trySumWasm,
 } from '../src/tensor/wasm/backend.js';
 import { STATS_CHUNK_FLOATS } from '../src/tensor/wasm/elementwise-kernel.js';
 import { binaryWasm, reluBackwardWasm, reluWasm, sgdWasm, statsWasm, sumWasm } from '../src/tensor/wasm/elementwise.js';
@@ -143,7 +143,7 @@ describe('WebAssembly SIMD gradient statistics', () => {
     expect(statsWasm(kernels(), x).sumOfSquares).toBeNaN();
     expect(statsWasm(kernels(), x).maxAbs).toBeLessThanOrEqual(1);
     x[17] = -Infinity;
-    expect(statsWasm(kernels(), x)).toEqual({ sumOfSquares: Infinity, maxAbs: Infinity });
+    expect(statsWasm(kernels(), x)).toEqual({ sumOfSquares: Infinity, maxAbs: Infinity, nonFiniteCount: 0 }); // bufferStats counts them
   });
 
   it('bufferStats gives the TypeScript loop\'s figures and exact non-finite count on the WebAssembly path', () => {
@@ -242,5 +242,33 @@ describe('the SGD update kernel', () => {
     expect(trySgdWasm(new Float64Array(4096), new Float64Array(4096), 0.1, 0)).toBe(false);
     expect(trySgdWasm(new Float32Array(ELEMENTWISE_WASM_THRESHOLD - 1), new Float32Array(ELEMENTWISE_WASM_THRESHOLD - 1), 0.1, 0)).toBe(false);
     expect(trySgdWasm(new Float32Array(4096), new Float32Array(4095), 0.1, 0)).toBe(false);
+  });
+});
+
+describe('the in-place scaling kernel (a clip rescaling a gradient)', () => {
+  it('gives the float32 product by the float32 nearest the factor, bit for bit on both paths and every length', () => {
+    for (const n of LENGTHS) {
+      const x = random(n);
+      const factor = 0.123456789;
+      const expected = x.map((v) => Math.fround(v * Math.fround(factor)));
+      setKernelBackend('wasm');
+      const viaWasm = x.slice();
+      scaleInPlace(viaWasm, factor);
+      setKernelBackend('ts');
+      const viaTypeScript = x.slice();
+      scaleInPlace(viaTypeScript, factor);
+      expect(Array.from(viaWasm), `length ${n}`).toEqual(Array.from(expected));
+      expect(Array.from(viaTypeScript), `length ${n}`).toEqual(Array.from(expected));
+    }
+  });
+
+  it('scales float64 by the factor itself and leaves it to TypeScript; float32 goes to WebAssembly from the threshold', () => {
+    setKernelBackend('auto');
+    const x64 = Float64Array.from([1, -2, 3]);
+    scaleInPlace(x64, 0.1);
+    expect(Array.from(x64)).toEqual([0.1, -0.2, 3 * 0.1]);
+    expect(tryScaleWasm(new Float64Array(4096), 0.5)).toBe(false);
+    expect(tryScaleWasm(new Float32Array(ELEMENTWISE_WASM_THRESHOLD - 1), 0.5)).toBe(false);
+    expect(tryScaleWasm(new Float32Array(ELEMENTWISE_WASM_THRESHOLD), 0.5)).toBe(true);
   });
 });

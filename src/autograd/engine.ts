@@ -5,10 +5,10 @@ import { sumToShape } from '../tensor/kernels/binary.js';
 import { addInPlace } from '../tensor/kernels/unary.js';
 import { broadcastsTo, shapesEqual, type Shape } from '../tensor/shape.js';
 import { isAnomalyEnabled, type Gradient, type Node } from './graph.js';
-import { GradientView, type BackwardReport, type Guard, type NodeGradientEvent } from './hooks.js';
+import { GradientView, type BackwardReport, type Guard } from './hooks.js';
 import { createdAt, describeProducer, isNonFiniteProducer } from './nonfinite.js';
 import { OPS } from './ops/registry.js';
-import { Pass, endOfPass, restoreGrads, runTensorGuards, snapshotGrads, type Pending } from './pass.js';
+import { NodeEvent, Pass, endOfPass, restoreGrads, runTensorGuards, snapshotGrads, type Pending } from './pass.js';
 import { Tensor } from './tensor.js';
 import { checkSavedVersions } from './version.js';
 
@@ -137,15 +137,11 @@ function runNodeGuards(
   const n = inputs.length;
   const gradOutView = incoming.view ?? new GradientView(incoming.data, outShape);
   const views = new Array<GradientView | null>(n);
-  const inputShapes = new Array<Shape>(n);
   for (let i = 0; i < n; i++) {
     const g = grads[i] ?? null;
-    inputShapes[i] = inputs[i]!.shape;
     views[i] = g === null ? null : g === incoming.data ? gradOutView : new GradientView(g, inputs[i]!.shape);
   }
-  const event: NodeGradientEvent = {
-    node, op: node.op, module: node.module, outputShape: outShape, inputShapes, gradOut: gradOutView, inputGrads: views,
-  };
+  const event = new NodeEvent(node, gradOutView, views);
   if (anomaly && isNonFiniteProducer(event)) {
     const detail = describeProducer(event) + createdAt(node.creationStack);
     throw new NonFiniteError(node.op, 'backward', node.module, detail, node.creationStack);

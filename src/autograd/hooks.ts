@@ -1,5 +1,6 @@
 import type { TypedArray } from '../tensor/dtype.js';
 import { allFinite, bufferStats, type BufferStats } from '../tensor/kernels/reduce.js';
+import { scaleInPlace } from '../tensor/kernels/unary.js';
 import { statsOnWasm } from '../tensor/wasm/backend.js';
 import type { Shape } from '../tensor/shape.js';
 import type { Phase } from '../errors.js';
@@ -56,9 +57,9 @@ export class GradientView {
   }
 
   /** Multiplies the buffer by `factor` in place and updates the cached statistics without a new scan (|factor| ≤ 1; else they are recomputed on next use). */
-  scale(factor: number): void {
-    const data = this.data;
-    for (let i = 0; i < data.length; i++) data[i] = data[i]! * factor;
+  scale(requested: number): void {
+    scaleInPlace(this.data, requested);
+    const factor = this.data instanceof Float32Array ? Math.fround(requested) : requested; // what scaleInPlace applied
     if (!(Math.abs(factor) <= 1)) {
       // why: a factor above 1 can overflow to ±Inf, which scaled statistics would not show
       this.cachedFinite = null;

@@ -1,5 +1,7 @@
 import type { TypedArray } from '../tensor/dtype.js';
-import { GradientView, emitWarning, type BackwardReport, type EndOfPassEvent, type Guard, type PassControl } from './hooks.js';
+import type { Shape } from '../tensor/shape.js';
+import type { Node } from './graph.js';
+import { GradientView, emitWarning, type BackwardReport, type EndOfPassEvent, type Guard, type NodeGradientEvent, type PassControl } from './hooks.js';
 import type { Tensor } from './tensor.js';
 
 /*
@@ -28,6 +30,34 @@ export function runTensorGuards(tensor: Tensor, grad: Pending, guards: readonly 
   const event = { tensor, grad: (own.view ??= new GradientView(own.data, tensor.shape)) };
   for (const guard of guards) guard.onTensorGradient?.(event, pass);
   return own;
+}
+
+/**
+ * What guards see after a node's VJP. A class, so that the fields derived from the node (op,
+ * module, shapes) are read from it on demand instead of being copied for every node of every pass.
+ */
+export class NodeEvent implements NodeGradientEvent {
+  constructor(
+    readonly node: Node,
+    readonly gradOut: GradientView,
+    readonly inputGrads: ReadonlyArray<GradientView | null>,
+  ) {}
+
+  get op(): string {
+    return this.node.op;
+  }
+
+  get module(): string | undefined {
+    return this.node.module;
+  }
+
+  get outputShape(): Shape {
+    return this.gradOut.shape;
+  }
+
+  get inputShapes(): readonly Shape[] {
+    return this.node.inputs.map((input) => input.shape);
+  }
 }
 
 /** Measures the accumulated gradients once (report.totalNorm) and runs the guards' `endPass`. */

@@ -1,5 +1,5 @@
 import type { TypedArray } from '../dtype.js';
-import { tryReluBackwardWasm, tryReluWasm } from '../wasm/backend.js';
+import { tryReluBackwardWasm, tryReluWasm, tryScaleWasm } from '../wasm/backend.js';
 
 /*
  * Elementwise maps and the elementwise products their derivatives need. Each is one plain loop;
@@ -183,6 +183,18 @@ export function powBackward(x: TypedArray, exponent: number, gradOut: TypedArray
 /** out = a · s. */
 export function scale(a: TypedArray, s: number, out: TypedArray): void {
   for (let i = 0; i < a.length; i++) out[i] = a[i]! * s;
+}
+
+/**
+ * x ← x · factor in place: a clip's rescaling of a gradient. float32 buffers are multiplied by the
+ * float32 nearest to `factor`, as PyTorch's `grad.mul_(clip_coef)` with a float32 coefficient
+ * does (a float32 × float32 product is exact in float64, so rounding it once gives the float32
+ * product: the WebAssembly kernel, taken from 256 elements, gives the same bits).
+ */
+export function scaleInPlace(x: TypedArray, factor: number): void {
+  if (tryScaleWasm(x, factor)) return;
+  const f = x instanceof Float32Array ? Math.fround(factor) : factor;
+  for (let i = 0; i < x.length; i++) x[i] = x[i]! * f;
 }
 
 /** target += source, elementwise and in place (gradient accumulation). */

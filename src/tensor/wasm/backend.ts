@@ -1,6 +1,7 @@
 import { ArgumentError } from '../../errors.js';
 import type { TypedArray } from '../dtype.js';
-import { binaryWasm, reluBackwardWasm, reluWasm, sgdWasm, statsWasm, sumWasm } from './elementwise.js';
+import type { BufferStats } from '../kernels/reduce.js';
+import { binaryWasm, reluBackwardWasm, reluWasm, scaleWasm, sgdWasm, statsWasm, sumWasm } from './elementwise.js';
 import { matmulMemoryFloats, matmulWasm } from './matmul.js';
 import { loadKernels, unavailableReason, type WasmKernels } from './runtime.js';
 
@@ -124,6 +125,15 @@ export function trySgdWasm(param: TypedArray, grad: TypedArray, lr: number, weig
   return true;
 }
 
+/** x ← x · factor in place for a float32 buffer on WebAssembly; false to let TypeScript do it. */
+export function tryScaleWasm(x: TypedArray, factor: number): boolean {
+  if (!(x instanceof Float32Array)) return false;
+  const kernels = kernelsFor(x.length, ELEMENTWISE_WASM_THRESHOLD, x.length);
+  if (kernels === undefined) return false;
+  scaleWasm(kernels, x, factor);
+  return true;
+}
+
 /** out = relu(x) on WebAssembly; false to let TypeScript do it. */
 export function tryReluWasm(x: TypedArray, out: TypedArray): boolean {
   if (!(x instanceof Float32Array && out instanceof Float32Array)) return false;
@@ -156,8 +166,8 @@ export function trySumWasm(x: TypedArray): number | undefined {
  */
 export const STATS_WASM_THRESHOLD = 512;
 
-/** Σx² (float64) and max |x| ignoring NaN on WebAssembly, or undefined to let TypeScript do it. */
-export function tryStatsWasm(x: TypedArray): { sumOfSquares: number; maxAbs: number } | undefined {
+/** Σx² and max |x| ignoring NaN on WebAssembly (nonFiniteCount left 0: see statsWasm), or undefined to let TypeScript do it. */
+export function tryStatsWasm(x: TypedArray): BufferStats | undefined {
   if (!(x instanceof Float32Array)) return undefined;
   const kernels = kernelsFor(x.length, STATS_WASM_THRESHOLD, x.length + 8);
   return kernels === undefined ? undefined : statsWasm(kernels, x);

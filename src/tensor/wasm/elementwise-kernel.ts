@@ -18,6 +18,7 @@ export function elementwiseFunctions(): FunctionDefinition[] {
     sumFunction(),
     statsFunction(),
     sgdFunction(),
+    scaleFunction(),
     weightUpdateFunction(),
   ];
 }
@@ -195,6 +196,24 @@ function statsFunction(): FunctionDefinition {
   f.op('f32.max').memory('f32.store');
   sumLanes(f, low, high, vector);
   return f.finish(['f64']);
+}
+
+/** scale(x, bytes, factor): x ← x · factor in float32 (`factor` arrives as f32 and is splatted once). */
+function scaleFunction(): FunctionDefinition {
+  const f = new FunctionBuilder('scale');
+  const x = f.param('x', 'i32');
+  const bytes = f.param('bytes', 'i32');
+  const factor = f.param('factor', 'f32');
+  const factorVector = f.local('factorVector', 'v128');
+  f.get(factor).op('f32x4.splat').set(factorVector);
+  overBlocks(f, bytes, (offset) => {
+    for (const extra of [0, 16]) {
+      f.get(x).get(offset).op('i32.add'); // store address
+      loadAt(f, x, offset, extra);
+      f.get(factorVector).op('f32x4.mul').memory('v128.store', extra);
+    }
+  });
+  return f.finish();
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { BufferStats } from '../kernels/reduce.js';
 import { BLOCK_FLOATS } from './elementwise-kernel.js';
 import { kernel, memoryFloats, type WasmKernels } from './runtime.js';
 
@@ -53,15 +54,28 @@ export function sumWasm(kernels: WasmKernels, x: Float32Array): number {
   return kernel(kernels, 'sum')(0, slot * 4);
 }
 
-/** Σx² (float64) and max |x| ignoring NaN, in one pass; the caller counts non-finite values when Σx² is not finite. */
-export function statsWasm(kernels: WasmKernels, x: Float32Array): { sumOfSquares: number; maxAbs: number } {
+/**
+ * Σx² and max |x| ignoring NaN, in one pass (see the `stats` kernel). `nonFiniteCount` is 0: the
+ * caller counts non-finite values when Σx² is not finite (it is then the only object made).
+ */
+export function statsWasm(kernels: WasmKernels, x: Float32Array): BufferStats {
   const n = x.length;
   const slot = slotFloats(n);
   const memory = memoryFloats(kernels, slot + BLOCK_FLOATS);
   memory.set(x, 0);
   memory.fill(0, n, slot);
   const sumOfSquares = kernel(kernels, 'stats')(0, slot * 4, slot * 4);
-  return { sumOfSquares, maxAbs: memory[slot]! };
+  return { sumOfSquares, maxAbs: memory[slot]!, nonFiniteCount: 0 };
+}
+
+/** x ← x · factor in float32 arithmetic, in place. */
+export function scaleWasm(kernels: WasmKernels, x: Float32Array, factor: number): void {
+  const n = x.length;
+  const slot = slotFloats(n);
+  const memory = memoryFloats(kernels, slot);
+  memory.set(x, 0);
+  kernel(kernels, 'scale')(0, slot * 4, factor);
+  x.set(memory.subarray(0, n));
 }
 
 /** param ← param − lr·(grad + weightDecay·param) in float32 arithmetic (plain SGD). */

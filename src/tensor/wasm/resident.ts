@@ -2,9 +2,14 @@ import { weightAndUpdateLoop } from '../kernels/optim.js';
 import { BLOCK_FLOATS } from './elementwise-kernel.js';
 import { kernel, memoryDoubles, memoryFloats, separateKernels, type WasmKernels } from './runtime.js';
 
-/** Where one copy lives in the kernel memory (float offset) and how many floats it holds. */
+/**
+ * Where one key's copies live in the kernel memory: two places of `length` floats (float
+ * offsets), `current` holding the copy; a measurement writes the new values into the other place
+ * and, once measured, makes it current (no copy back).
+ */
 interface Place {
-  offset: number;
+  offsets: [number, number];
+  current: 0 | 1;
   length: number;
 }
 
@@ -16,14 +21,15 @@ function slotFloats(n: number): number {
 /**
  * Copies of float32 buffers kept in a kernel memory of their own (a separate instance of the
  * kernel module), to measure how far each buffer moved since its copy was taken: the monitor's
- * ‖ΔW‖. A measurement copies the buffer in once, runs one pass, and refreshes the copy inside the
- * kernel memory; a copy kept in a JavaScript array would cost three copies per measurement
- * (copy and buffer in, copy refreshed). Copies are placed one after another; a buffer whose
- * length changes gets a new place and its old one is abandoned (rare: a parameter replaced).
+ * ‖ΔW‖. Each key has two places that take turns: a measurement copies the buffer into the place
+ * not holding the copy, runs one pass over both, and that place holds the copy from then on. A
+ * copy kept in a JavaScript array would cost three copies per measurement (copy and buffer in,
+ * copy refreshed). Places are laid out one after another; a buffer whose length changes gets
+ * new places and its old ones are abandoned (rare: a parameter replaced).
  */
 export class ResidentCopies {
   private readonly places = new Map<object, Place>();
-  /** Floats in use by copies; the scratch area of a measurement starts here. */
+  /** Floats in use by places; a measurement's result is written here. */
   private end = 0;
 
   private constructor(private readonly kernels: WasmKernels) {}
@@ -44,13 +50,12 @@ export class ResidentCopies {
     const slot = slotFloats(data.length);
     let place = this.places.get(key);
     if (place === undefined || place.length !== data.length) {
-      place = { offset: this.end, length: data.length };
-      this.end += slot;
+      place = { offsets: [this.end, this.end + slot], current: 0, length: data.length };
+      this.end += 2 * slot;
       this.places.set(key, place);
+      memoryFloats(this.kernels, this.end + BLOCK_FLOATS).fill(0, place.offsets[0], this.end); // the padding stays zero
     }
-    const memory = memoryFloats(this.kernels, this.end);
-    memory.set(data, place.offset);
-    memory.fill(0, place.offset + data.length, place.offset + slot);
+    memoryFloats(this.kernels, this.end + BLOCK_FLOATS).set(data, place.offsets[place.current]);
   }
 
   /**
@@ -60,21 +65,19 @@ export class ResidentCopies {
   measure(key: object, data: Float32Array): { weight: number; update: number } | undefined {
     const place = this.places.get(key);
     if (place === undefined || place.length !== data.length) return undefined;
-    const n = data.length;
-    const slot = slotFloats(n);
-    const scratch = this.end;
-    const memory = memoryFloats(this.kernels, scratch + slot + BLOCK_FLOATS);
-    memory.set(data, scratch);
-    memory.fill(0, scratch + n, scratch + slot);
-    const resultAt = scratch + slot; // float offset, a multiple of 8: an aligned f64
-    const weight = kernel(this.kernels, 'weightUpdate')(scratch * 4, place.offset * 4, slot * 4, resultAt * 4);
+    const next = place.current === 0 ? 1 : 0;
+    const [at, previousAt] = [place.offsets[next], place.offsets[place.current]];
+    const memory = memoryFloats(this.kernels, this.end + BLOCK_FLOATS);
+    memory.set(data, at);
+    const resultAt = this.end; // float offset, a multiple of 8: an aligned f64
+    const weight = kernel(this.kernels, 'weightUpdate')(at * 4, previousAt * 4, slotFloats(data.length) * 4, resultAt * 4);
     const update = memoryDoubles(this.kernels)[resultAt / 2]!;
     if (Number.isFinite(weight) && Number.isFinite(update)) {
-      memory.copyWithin(place.offset, scratch, scratch + slot);
+      place.current = next;
       return { weight, update };
     }
     // why: float32 chunk sums overflow for |w| > 1.8e19; the float64 loop is exact (and refreshes the copy)
-    return weightAndUpdateLoop(data, memory.subarray(place.offset, place.offset + n));
+    return weightAndUpdateLoop(data, memory.subarray(previousAt, previousAt + data.length));
   }
 
   /** Removes the copy under `key` and returns it as a plain array (when the caller moves to TypeScript). */
@@ -82,6 +85,7 @@ export class ResidentCopies {
     const place = this.places.get(key);
     if (place === undefined) return undefined;
     this.places.delete(key);
-    return memoryFloats(this.kernels, this.end).slice(place.offset, place.offset + place.length);
+    const at = place.offsets[place.current];
+    return memoryFloats(this.kernels, this.end).slice(at, at + place.length);
   }
 }
