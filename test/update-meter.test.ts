@@ -7,8 +7,7 @@ import { ResidentCopies } from '../src/tensor/wasm/resident.js';
 /*
  * The monitor's ‖W‖ and ‖ΔW‖: `UpdateMeter` keeps a copy of each buffer and, at each measurement,
  * gives Σw² and Σ(w − copy)², then refreshes the copy. Large float32 buffers keep their copy in a
- * WebAssembly memory of their own (`ResidentCopies`), summed in float32 within chunks of 512 and
- * float64 across them (relative error ≤ 4e-6); the rest use the float64 TypeScript loop.
+ * WebAssembly memory of their own (`ResidentCopies`); both paths sum in float64.
  */
 
 const generator = new Generator(21);
@@ -61,8 +60,8 @@ describe('ResidentCopies', () => {
         const after = before.map((v) => v + (generator.uniform() - 0.5) * 1e-3);
         const expected = reference(after, before);
         const measured = store.measure(key, after)!;
-        expectRelative(measured.weight, expected.weight, 4e-6, `Σw², length ${lengths[i]}, step ${step}`);
-        expectRelative(measured.update, expected.update, 4e-6, `Σ(Δw)², length ${lengths[i]}, step ${step}`);
+        expectRelative(measured.weight, expected.weight, 1e-12, `Σw², length ${lengths[i]}, step ${step}`);
+        expectRelative(measured.update, expected.update, 1e-12, `Σ(Δw)², length ${lengths[i]}, step ${step}`);
         weights[i] = after;
       });
     }
@@ -81,7 +80,7 @@ describe('ResidentCopies', () => {
     expect(store.measure(key, fresh)).toEqual({ weight: expect.any(Number), update: 0 });
   });
 
-  it('recomputes in float64 when a finite weight overflows the float32 chunk sums, and still refreshes the copy', () => {
+  it('keeps a weight whose square exceeds float32\'s range finite (float64 sums), and refreshes the copy', () => {
     const store = ResidentCopies.create()!;
     const key = {};
     const before = random(1024);
@@ -118,7 +117,7 @@ describe('UpdateMeter', () => {
         for (let i = 0; i < data.length; i++) data[i] = data[i]! - 0.001 * data[i]!;
         const expected = reference(data, before);
         const measured = meter.measure(data, data);
-        const tolerance = data instanceof Float32Array && data.length >= STATS_WASM_THRESHOLD && backend === 'auto' ? 4e-6 : 1e-9;
+        const tolerance = 1e-12;
         expectRelative(measured.weight, expected.weight, tolerance, `${backend} Σw² of ${data.length}`);
         expectRelative(measured.update, expected.update, tolerance, `${backend} Σ(Δw)² of ${data.length}`);
       }
@@ -133,7 +132,7 @@ describe('UpdateMeter', () => {
     const original = data.slice();
     data[0] = data[0]! + 1;
     meter.remember(data, data); // already kept: the copy stays the original
-    expectRelative(meter.measure(data, data).update, reference(data, original).update, 4e-6, 'Σ(Δw)²');
+    expectRelative(meter.measure(data, data).update, reference(data, original).update, 1e-12, 'Σ(Δw)²');
   });
 
   it('moves a copy kept on WebAssembly to TypeScript when the TypeScript path is chosen later', () => {

@@ -162,10 +162,8 @@ export interface BufferStats {
 export function bufferStats(x: TypedArray): BufferStats {
   const fast = tryStatsWasm(x);
   if (fast === undefined) return bufferStatsLoop(x);
-  if (Number.isFinite(fast.sumOfSquares)) return fast;
-  // why: the kernel sums squares in float32 within a chunk, where |x| > 1.8e19 overflows though x is finite
-  const nonFiniteCount = countNonFinite(x);
-  return nonFiniteCount === 0 ? bufferStatsLoop(x) : { sumOfSquares: fast.sumOfSquares, maxAbs: fast.maxAbs, nonFiniteCount };
+  if (!Number.isFinite(fast.sumOfSquares)) fast.nonFiniteCount = countNonFinite(x);
+  return fast;
 }
 
 /** The TypeScript statistics loop (float64 and small float32 buffers; the reference for the WebAssembly kernel). */

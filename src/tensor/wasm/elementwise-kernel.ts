@@ -122,79 +122,49 @@ function sumFunction(): FunctionDefinition {
 }
 
 /**
- * Floats per chunk of the statistics kernels: within a chunk, squares are summed in float32 (8
- * lanes, each adding CHUNK_FLOATS / 8 = 64 squares: a relative error below 64·2⁻²⁴ ≈ 4e-6 in
- * the worst case, ~1e-7 typically, about what PyTorch's float32 norm has); each chunk's sums
- * are then added in float64. Widening every element to float64 instead costs twice the time.
- */
-export const STATS_CHUNK_FLOATS = 512;
-
-/**
- * The loop of the statistics kernels: `offset` runs over [0, bytes) one block at a time, in chunks
- * of STATS_CHUNK_FLOATS; `startChunk` clears the float32 partial sums, `endChunk` adds them into
- * the float64 ones.
- */
-function overChunks(f: FunctionBuilder, bytes: Local, startChunk: () => void, body: (offset: Local) => void, endChunk: () => void): void {
-  const offset = f.local('offset', 'i32');
-  const chunkEnd = f.local('chunkEnd', 'i32');
-  f.i32(0).set(offset);
-  f.whileBelow(offset, bytes, 0, () => {
-    // chunkEnd = min(offset + chunk, bytes); the inner loop advances `offset` to it
-    f.get(offset).i32(STATS_CHUNK_FLOATS * 4).op('i32.add').tee(chunkEnd).get(bytes).get(chunkEnd).get(bytes).op('i32.lt_u').op('select').set(chunkEnd);
-    startChunk();
-    f.whileBelow(offset, chunkEnd, BLOCK_BYTES, () => body(offset));
-    endChunk();
-  });
-}
-
-/** (low, high) += the four float32 lanes of chunk0 + chunk1, widened to float64 (two f64x2 each). */
-function addWidened(f: FunctionBuilder, chunk0: Local, chunk1: Local, low: Local, high: Local, scratch: Local): void {
-  f.get(chunk0).get(chunk1).op('f32x4.add').set(scratch);
-  f.get(low).get(scratch).op('f64x2.promote_low_f32x4').op('f64x2.add').set(low);
-  f.get(high).get(scratch).get(scratch).shuffle(HIGH_HALF_DOWN).op('f64x2.promote_low_f32x4').op('f64x2.add').set(high);
-}
-
-/** The f64 sum of the two lanes of (low + high), left on the stack. */
-function sumLanes(f: FunctionBuilder, low: Local, high: Local, scratch: Local): void {
-  f.get(low).get(high).op('f64x2.add').set(scratch);
-  f.get(scratch).lane('f64x2.extract_lane', 0).get(scratch).lane('f64x2.extract_lane', 1).op('f64.add');
-}
-
-/**
- * stats(x, bytes, maxOut) → f64: Σx² (returned; float32 within a chunk, float64 across chunks)
- * and max |x| ignoring NaN (stored as an f32 at `maxOut`), in one pass: the statistics a
- * GradientView shares among guards. A square above float32's range (|x| > 1.8e19) makes the sum
- * Inf although every element is finite: the caller recomputes in float64 when Σx² is not finite
- * and no element is. `f32x4.pmax(m, a)` is `m < a ? a : m`: a NaN lane compares false and leaves
- * the maximum alone, as in the TypeScript kernel.
+ * stats(x, bytes, maxOut) → f64: Σx² accumulated in float64 (returned) and max |x| ignoring NaN
+ * (stored as an f32 at `maxOut`), in one pass, the statistics a GradientView shares among guards.
+ * A float32 squared cannot overflow float64, so the sum is non-finite exactly when some element
+ * is, and the caller counts those only then. `f32x4.pmax(m, a)` is `m < a ? a : m`: a NaN lane
+ * compares false and leaves the maximum alone, as in the TypeScript kernel.
+ * why float64 and not float32 partial sums (2× faster on ordinary data, tried): the square of a
+ * float32 below ~1e-19 is subnormal in float32, and x86 takes a ~100-cycle assist for every such
+ * product (WebAssembly may not flush them to zero); vanishing gradients are full of such values,
+ * and there the float32 kernel ran 3× slower than this one, just where a monitor is most wanted.
  */
 function statsFunction(): FunctionDefinition {
   const f = new FunctionBuilder('stats');
   const x = f.param('x', 'i32');
   const bytes = f.param('bytes', 'i32');
   const maxOut = f.param('maxOut', 'i32');
-  const chunkSquares = [0, 1].map((i) => f.local(`chunkSquares${i}`, 'v128'));
-  const [low, high] = [0, 1].map((i) => f.local(`squares${i}`, 'v128')) as [Local, Local];
+  const squares = [0, 1, 2, 3].map((i) => f.local(`squares${i}`, 'v128'));
   const maxima = [0, 1].map((i) => f.local(`max${i}`, 'v128'));
   const vector = f.local('vector', 'v128');
-  for (const acc of [low, high, ...maxima]) f.v128Zero().set(acc);
-  const clearChunk = (): void => chunkSquares.forEach((acc) => f.v128Zero().set(acc));
-  overChunks(f, bytes, clearChunk, (offset) => {
+  const wide = f.local('wide', 'v128');
+  for (const acc of [...squares, ...maxima]) f.v128Zero().set(acc);
+  overBlocks(f, bytes, (offset) => {
     [0, 16].forEach((extra, half) => {
       loadAt(f, x, offset, extra);
       f.set(vector);
       const max = maxima[half]!;
       f.get(max).get(vector).op('f32x4.abs').op('f32x4.pmax').set(max);
-      const sum = chunkSquares[half]!;
-      f.get(sum).get(vector).get(vector).op('f32x4.mul').op('f32x4.add').set(sum);
+      const low = squares[2 * half]!;
+      const high = squares[2 * half + 1]!;
+      f.get(vector).op('f64x2.promote_low_f32x4').set(wide);
+      f.get(low).get(wide).get(wide).op('f64x2.mul').op('f64x2.add').set(low);
+      f.get(vector).get(vector).shuffle(HIGH_HALF_DOWN).op('f64x2.promote_low_f32x4').set(wide);
+      f.get(high).get(wide).get(wide).op('f64x2.mul').op('f64x2.add').set(high);
     });
-  }, () => addWidened(f, chunkSquares[0]!, chunkSquares[1]!, low, high, vector));
+  });
   f.get(maxima[0]!).get(maxima[1]!).op('f32x4.pmax').set(vector);
   f.get(maxOut);
   f.get(vector).lane('f32x4.extract_lane', 0).get(vector).lane('f32x4.extract_lane', 1).op('f32.max');
   f.get(vector).lane('f32x4.extract_lane', 2).get(vector).lane('f32x4.extract_lane', 3).op('f32.max');
   f.op('f32.max').memory('f32.store');
-  sumLanes(f, low, high, vector);
+  f.get(squares[0]!).get(squares[1]!).op('f64x2.add');
+  f.get(squares[2]!).get(squares[3]!).op('f64x2.add');
+  f.op('f64x2.add').set(vector);
+  f.get(vector).lane('f64x2.extract_lane', 0).get(vector).lane('f64x2.extract_lane', 1).op('f64.add');
   return f.finish(['f64']);
 }
 
@@ -250,10 +220,9 @@ function sgdFunction(): FunctionDefinition {
 
 /**
  * weightUpdate(w, previous, bytes, updateOut) → f64: Σw² (returned) and Σ(w − previous)² (stored
- * as an f64 at `updateOut`) in one pass, summed like `stats` (float32 within a chunk, float64
- * across): the monitor's weight norm and update size ‖ΔW‖. The difference of two nearby float32
- * values is exact (Sterbenz), so small updates lose nothing to the subtraction. Non-finite sums
- * from finite data (|w| > 1.8e19) are for the caller to recompute, as with `stats`.
+ * as an f64 at `updateOut`), both in float64 and in one pass: the monitor's weight norm and
+ * update size ‖ΔW‖. Each half of a vector is widened to f64x2 before subtracting, so the
+ * difference of two float32 values is exact, as in the TypeScript loop.
  */
 function weightUpdateFunction(): FunctionDefinition {
   const f = new FunctionBuilder('weightUpdate');
@@ -261,32 +230,40 @@ function weightUpdateFunction(): FunctionDefinition {
   const previous = f.param('previous', 'i32');
   const bytes = f.param('bytes', 'i32');
   const updateOut = f.param('updateOut', 'i32');
-  const chunkWeights = [0, 1].map((i) => f.local(`chunkWeights${i}`, 'v128'));
-  const chunkUpdates = [0, 1].map((i) => f.local(`chunkUpdates${i}`, 'v128'));
-  const [weightsLow, weightsHigh, updatesLow, updatesHigh] = ['weightsLow', 'weightsHigh', 'updatesLow', 'updatesHigh'].map((name) => f.local(name, 'v128')) as [Local, Local, Local, Local];
+  const weights = f.local('weights', 'v128');
+  const updates = f.local('updates', 'v128');
   const current = f.local('current', 'v128');
+  const before = f.local('before', 'v128');
+  const wide = f.local('wide', 'v128');
   const delta = f.local('delta', 'v128');
-  for (const acc of [weightsLow, weightsHigh, updatesLow, updatesHigh]) f.v128Zero().set(acc);
-  const clearChunk = (): void => [...chunkWeights, ...chunkUpdates].forEach((acc) => f.v128Zero().set(acc));
-  overChunks(f, bytes, clearChunk, (offset) => {
-    [0, 16].forEach((extra, half) => {
+  for (const acc of [weights, updates]) f.v128Zero().set(acc);
+  // widened(x, high): lanes 0–1 (or 2–3, shuffled down first) of an f32x4 as an f64x2
+  const widened = (x: Local, high: boolean): void => {
+    f.get(x);
+    if (high) f.get(x).shuffle(HIGH_HALF_DOWN);
+    f.op('f64x2.promote_low_f32x4');
+  };
+  overBlocks(f, bytes, (offset) => {
+    for (const extra of [0, 16]) {
       loadAt(f, w, offset, extra);
-      f.tee(current);
+      f.set(current);
       loadAt(f, previous, offset, extra);
-      f.op('f32x4.sub').set(delta);
-      const weights = chunkWeights[half]!;
-      f.get(weights).get(current).get(current).op('f32x4.mul').op('f32x4.add').set(weights);
-      const updates = chunkUpdates[half]!;
-      f.get(updates).get(delta).get(delta).op('f32x4.mul').op('f32x4.add').set(updates);
-    });
-  }, () => {
-    addWidened(f, chunkWeights[0]!, chunkWeights[1]!, weightsLow, weightsHigh, current);
-    addWidened(f, chunkUpdates[0]!, chunkUpdates[1]!, updatesLow, updatesHigh, current);
+      f.set(before);
+      for (const high of [false, true]) {
+        widened(current, high);
+        f.set(wide);
+        f.get(weights).get(wide).get(wide).op('f64x2.mul').op('f64x2.add').set(weights);
+        f.get(wide);
+        widened(before, high);
+        f.op('f64x2.sub').set(delta);
+        f.get(updates).get(delta).get(delta).op('f64x2.mul').op('f64x2.add').set(updates);
+      }
+    }
   });
   f.get(updateOut);
-  sumLanes(f, updatesLow, updatesHigh, current);
+  f.get(updates).lane('f64x2.extract_lane', 0).get(updates).lane('f64x2.extract_lane', 1).op('f64.add');
   f.memory('f64.store');
-  sumLanes(f, weightsLow, weightsHigh, current);
+  f.get(weights).lane('f64x2.extract_lane', 0).get(weights).lane('f64x2.extract_lane', 1).op('f64.add');
   return f.finish(['f64']);
 }
 

@@ -1,4 +1,3 @@
-import { weightAndUpdateLoop } from '../kernels/optim.js';
 import { BLOCK_FLOATS } from './elementwise-kernel.js';
 import { kernel, memoryDoubles, memoryFloats, separateKernels, type WasmKernels } from './runtime.js';
 
@@ -72,12 +71,8 @@ export class ResidentCopies {
     const resultAt = this.end; // float offset, a multiple of 8: an aligned f64
     const weight = kernel(this.kernels, 'weightUpdate')(at * 4, previousAt * 4, slotFloats(data.length) * 4, resultAt * 4);
     const update = memoryDoubles(this.kernels)[resultAt / 2]!;
-    if (Number.isFinite(weight) && Number.isFinite(update)) {
-      place.current = next;
-      return { weight, update };
-    }
-    // why: float32 chunk sums overflow for |w| > 1.8e19; the float64 loop is exact (and refreshes the copy)
-    return weightAndUpdateLoop(data, memory.subarray(previousAt, previousAt + data.length));
+    place.current = next;
+    return { weight, update };
   }
 
   /** Removes the copy under `key` and returns it as a plain array (when the caller moves to TypeScript). */
