@@ -1,6 +1,9 @@
 import { kernelBackend, setKernelBackend, type KernelBackendChoice } from '../src/index.js';
 import { figure, formatTable, measure, ratioOf, writeResults, type Pair, type Row, type Unit } from './harness.js';
-import { PEERS, usePeer, type PeerName } from './peers.js';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { usePeer, type PeerName } from './peers.js';
 
 /** A workload measured in gradguard and, when it has a `peer` builder, in each tfjs backend. */
 export interface Workload {
@@ -79,27 +82,15 @@ async function measureContender(suite: string, w: Workload, contender: string): 
   }
 }
 
-/**
- * Measures every workload in gradguard (both kernel paths) and in each tfjs backend, the
- * contenders of one workload back to back and in several rounds, so that a burst of load on
- * the (shared) machine hits them alike; adds the figures measured elsewhere (`external`);
- * prints the table and writes bench/results/<suite>.json, with `notes` at its top level.
- */
-export async function runWorkloads(
-  suite: string,
-  title: string,
-  workloads: readonly Workload[],
-  notes: Record<string, unknown> = {},
-): Promise<Row[]> {
-  const available: PeerName[] = [];
-  for (const peer of PEERS) {
-    if (await usePeer(peer)) available.push(peer);
-    else progress(`${suite}: ${peer} is not available here, skipped`);
-  }
-  const contenders = [...OURS, ...available];
-  const externals = externalContenders(workloads);
-  const pairs: Pair[] = [...PAIRS, ...externals.flatMap((name) => OURS.map((ours): Pair => [ours, name]))];
-  const rows: Row[] = [];
+/** Each workload's fastest mean seconds per call, and its relative error, by contender. */
+export interface Measured {
+  best: Record<string, number>;
+  rme: Record<string, number>;
+}
+
+/** Measures `contenders` on every workload, those of one workload back to back, in ROUNDS rounds. */
+export async function measureContenders(suite: string, workloads: readonly Workload[], contenders: readonly string[]): Promise<Measured[]> {
+  const out: Measured[] = [];
   for (const w of workloads) {
     const best: Record<string, number> = {};
     const rme: Record<string, number> = {};
@@ -113,14 +104,59 @@ export async function runWorkloads(
         }
       }
     }
-    const row: Row = { name: w.name, unit: w.unit, figures: {}, extra: { ...rme, ...w.notes } };
+    out.push({ best, rme });
+  }
+  return out;
+}
+
+/**
+ * The contenders measured in a child process of their own: gradguard's two paths and tfjs-cpu.
+ * why: tfjs-wasm grows its WebAssembly memory, which detaches the old buffer, and once any buffer
+ * in a process has been detached V8 checks every typed-array access for it: plain JavaScript
+ * loops (gradguard's TypeScript kernels most) then run up to 1.5× slower. A user of one library
+ * has no tfjs-wasm in the process, so the JavaScript contenders are measured without it.
+ */
+export const LOCAL_CONTENDERS: readonly string[] = [...OURS, 'tfjs-cpu'];
+
+/** Runs bench/suite-child.ts for `suite`, which measures LOCAL_CONTENDERS and prints them as JSON. */
+function measureInChild(suite: string): Measured[] {
+  const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'suite-child.ts');
+  progress(`${suite}: gradguard and tfjs-cpu in a process without tfjs-wasm`);
+  const run = spawnSync(process.execPath, [...process.execArgv, child, suite], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  if (run.status !== 0) throw new Error(`${suite}: the measuring child process failed (exit ${run.status ?? run.signal})`);
+  return JSON.parse(run.stdout) as Measured[];
+}
+
+/**
+ * Measures every workload in gradguard (both kernel paths) and in each tfjs backend (gradguard
+ * and tfjs-cpu in a child process, see LOCAL_CONTENDERS; tfjs-wasm here), the contenders of one
+ * workload back to back and in several rounds, so that a burst of load on the (shared) machine
+ * hits them alike; adds the figures measured elsewhere (`external`); prints the table and writes
+ * bench/results/<suite>.json, with `notes` at its top level.
+ */
+export async function runWorkloads(
+  suite: string,
+  title: string,
+  workloads: readonly Workload[],
+  notes: Record<string, unknown> = {},
+): Promise<Row[]> {
+  const wasmPeer = await usePeer('tfjs-wasm');
+  if (!wasmPeer) progress(`${suite}: tfjs-wasm is not available here, skipped`);
+  const local = measureInChild(suite);
+  const remote = wasmPeer ? await measureContenders(suite, workloads, ['tfjs-wasm']) : workloads.map((): Measured => ({ best: {}, rme: {} }));
+  const contenders = [...LOCAL_CONTENDERS, ...(wasmPeer ? ['tfjs-wasm'] : [])];
+  const externals = externalContenders(workloads);
+  const pairs: Pair[] = [...PAIRS, ...externals.flatMap((name) => OURS.map((ours): Pair => [ours, name]))];
+  const rows = workloads.map((w, i): Row => {
+    const best = { ...local[i]!.best, ...remote[i]!.best };
+    const row: Row = { name: w.name, unit: w.unit, figures: {}, extra: { ...local[i]!.rme, ...remote[i]!.rme, ...w.notes } };
     for (const contender of contenders) row.figures[contender] = figure(w.unit, best[contender] ?? NaN, w.work);
     for (const name of externals) row.figures[name] = w.external?.[name] ?? NaN;
     for (const pair of pairs) row.extra![`${pair[0]} ÷ ${pair[1]}`] = Number(ratioOf(row, pair).toFixed(3));
-    rows.push(row);
-  }
+    return row;
+  });
   console.log(formatTable(title, rows, [...contenders, ...externals], pairs));
-  const file = writeResults(suite, rows, { peers: [...available, ...externals], autoKernels: kernelBackend(), rounds: ROUNDS, ...notes });
+  const file = writeResults(suite, rows, { peers: [...contenders.slice(OURS.length), ...externals], autoKernels: kernelBackend(), rounds: ROUNDS, ...notes });
   progress(`${suite}: wrote ${file}`);
   return rows;
 }
