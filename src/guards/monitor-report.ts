@@ -75,10 +75,14 @@ const LAYERS: PropertyDescriptor = {
  */
 export function fillReport(report: BackwardReport, record: Slot): void {
   const { gradNorms, layerNorms, amplifications } = record;
-  const values: number[] = [];
-  for (let i = 0; i < gradNorms.length; i++) values.push(gradNorms[i]!);
-  for (let m = 0; m < layerNorms.length; m++) values.push(layerNorms[m]!);
-  for (let m = 0; m < amplifications.length; m++) values.push(amplifications[m]!);
+  const parameters = gradNorms.length;
+  const modules = layerNorms.length;
+  const values = new Array<number>(parameters + 2 * modules);
+  for (let i = 0; i < parameters; i++) values[i] = gradNorms[i]!;
+  for (let m = 0; m < modules; m++) {
+    values[parameters + m] = layerNorms[m]!;
+    values[parameters + modules + m] = amplifications[m]!;
+  }
   const figures: ReportFigures = { layout: record.layout, values };
   Object.defineProperty(report, FIGURES, { value: figures, configurable: true });
   Object.defineProperty(report, 'parameters', PARAMETERS);
