@@ -1,7 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Row } from './harness.js';
+import { runBenchProcess, type Row } from './harness.js';
 
 /*
  * The guard suite's ratios are a few percent, and they move between processes more than within
@@ -10,8 +7,6 @@ import type { Row } from './harness.js';
  * therefore measures in several fresh processes (BENCH_GUARD_PROCESSES, default 3) and reports
  * the median of their ratios with the range, and the fastest batch over all of them.
  */
-
-const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'guards-child.ts');
 
 /** How many processes measure the guard suite (1: measure in this process only). */
 export function guardProcessCount(): number {
@@ -24,10 +19,7 @@ export function measureInProcesses(count: number): Row[][] {
   const runs: Row[][] = [];
   for (let i = 0; i < count; i++) {
     process.stderr.write(`  guards: process ${i + 1}/${count}\n`);
-    // why process.execArgv: the child runs under the same TypeScript loader (tsx) as this process
-    const child = spawnSync(process.execPath, [...process.execArgv, CHILD], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
-    if (child.status !== 0) throw new Error(`guards: measuring process ${i + 1} failed (exit ${child.status ?? child.signal})`);
-    runs.push(JSON.parse(child.stdout) as Row[]);
+    runs.push(runBenchProcess<Row[]>('guards-child.ts', [], `guards, process ${i + 1}`));
   }
   return runs;
 }

@@ -1,4 +1,5 @@
 import Benchmark from 'benchmark';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -150,4 +151,16 @@ export function randomLabels(size: number, classes: number, seed = 7): Int32Arra
     out[i] = state % classes;
   }
   return out;
+}
+
+/**
+ * Runs `script` (a file next to this one) in a fresh Node process under the same TypeScript loader
+ * (tsx, through `process.execArgv`) and returns the JSON it prints on stdout; its stderr (progress)
+ * goes to ours. `what` names the run in the error when the process fails.
+ */
+export function runBenchProcess<T>(script: string, args: readonly string[], what: string): T {
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), script);
+  const child = spawnSync(process.execPath, [...process.execArgv, file, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  if (child.status !== 0) throw new Error(`${what}: the measuring process failed (exit ${child.status ?? child.signal})`);
+  return JSON.parse(child.stdout) as T;
 }

@@ -11,7 +11,6 @@ import path from 'node:path';
  */
 
 export type PeerName = 'tfjs-cpu' | 'tfjs-wasm';
-export const PEERS: readonly PeerName[] = ['tfjs-cpu', 'tfjs-wasm'];
 export { tf };
 
 let wasmConfigured = false;

@@ -1,8 +1,5 @@
 import { kernelBackend, setKernelBackend, type KernelBackendChoice } from '../src/index.js';
-import { figure, formatTable, measure, ratioOf, writeResults, type Pair, type Row, type Unit } from './harness.js';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { figure, formatTable, measure, ratioOf, runBenchProcess, writeResults, type Pair, type Row, type Unit } from './harness.js';
 import { usePeer, type PeerName } from './peers.js';
 
 /** A workload measured in gradguard and, when it has a `peer` builder, in each tfjs backend. */
@@ -120,11 +117,8 @@ export const LOCAL_CONTENDERS: readonly string[] = [...OURS, 'tfjs-cpu'];
 
 /** Runs bench/suite-child.ts for `suite`, which measures LOCAL_CONTENDERS and prints them as JSON. */
 function measureInChild(suite: string): Measured[] {
-  const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'suite-child.ts');
   progress(`${suite}: gradguard and tfjs-cpu in a process without tfjs-wasm`);
-  const run = spawnSync(process.execPath, [...process.execArgv, child, suite], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
-  if (run.status !== 0) throw new Error(`${suite}: the measuring child process failed (exit ${run.status ?? run.signal})`);
-  return JSON.parse(run.stdout) as Measured[];
+  return runBenchProcess<Measured[]>('suite-child.ts', [suite], suite);
 }
 
 /**

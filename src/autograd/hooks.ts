@@ -58,8 +58,7 @@ export class GradientView {
 
   /** Multiplies the buffer by `factor` in place and updates the cached statistics without a new scan (|factor| ≤ 1; else they are recomputed on next use). */
   scale(requested: number): void {
-    scaleInPlace(this.data, requested);
-    const factor = this.data instanceof Float32Array ? Math.fround(requested) : requested; // what scaleInPlace applied
+    const factor = scaleInPlace(this.data, requested);
     if (!(Math.abs(factor) <= 1)) {
       // why: a factor above 1 can overflow to ±Inf, which scaled statistics would not show
       this.cachedFinite = null;

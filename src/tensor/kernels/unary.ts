@@ -189,12 +189,14 @@ export function scale(a: TypedArray, s: number, out: TypedArray): void {
  * x ← x · factor in place: a clip's rescaling of a gradient. float32 buffers are multiplied by the
  * float32 nearest to `factor`, as PyTorch's `grad.mul_(clip_coef)` with a float32 coefficient
  * does (a float32 × float32 product is exact in float64, so rounding it once gives the float32
- * product: the WebAssembly kernel, taken from 256 elements, gives the same bits).
+ * product: the WebAssembly kernel, taken from 256 elements, gives the same bits). Returns the
+ * factor applied.
  */
-export function scaleInPlace(x: TypedArray, factor: number): void {
-  if (tryScaleWasm(x, factor)) return;
-  const f = x instanceof Float32Array ? Math.fround(factor) : factor;
-  for (let i = 0; i < x.length; i++) x[i] = x[i]! * f;
+export function scaleInPlace(x: TypedArray, factor: number): number {
+  const applied = x instanceof Float32Array ? Math.fround(factor) : factor;
+  if (tryScaleWasm(x, applied)) return applied;
+  for (let i = 0; i < x.length; i++) x[i] = x[i]! * applied;
+  return applied;
 }
 
 /** target += source, elementwise and in place (gradient accumulation). */

@@ -9,6 +9,11 @@ import type { FunctionDefinition } from './encoder.js';
 export const BLOCK_FLOATS = 8;
 const BLOCK_BYTES = BLOCK_FLOATS * 4;
 
+/** Floats a buffer of `n` occupies in kernel memory: rounded up to whole blocks. */
+export function slotFloats(n: number): number {
+  return Math.ceil(n / BLOCK_FLOATS) * BLOCK_FLOATS;
+}
+
 export function elementwiseFunctions(): FunctionDefinition[] {
   return [
     binaryFunction('add', 'f32x4.add'),

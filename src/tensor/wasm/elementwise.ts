@@ -1,5 +1,5 @@
 import type { BufferStats } from '../kernels/reduce.js';
-import { BLOCK_FLOATS } from './elementwise-kernel.js';
+import { BLOCK_FLOATS, slotFloats } from './elementwise-kernel.js';
 import { kernel, memoryFloats, type WasmKernels } from './runtime.js';
 
 /*
@@ -8,9 +8,6 @@ import { kernel, memoryFloats, type WasmKernels } from './runtime.js';
  * TypeScript kernels in kernels/binary.ts, unary.ts and reduce.ts, for float32 only.
  */
 
-function slotFloats(n: number): number {
-  return Math.ceil(n / BLOCK_FLOATS) * BLOCK_FLOATS;
-}
 
 /** out = a + b (`'add'`) or a · b (`'mul'`) for same-length arrays. */
 export function binaryWasm(kernels: WasmKernels, name: 'add' | 'mul', a: Float32Array, b: Float32Array, out: Float32Array): void {

@@ -1,4 +1,4 @@
-import { BLOCK_FLOATS } from './elementwise-kernel.js';
+import { BLOCK_FLOATS, slotFloats } from './elementwise-kernel.js';
 import { kernel, memoryDoubles, memoryFloats, separateKernels, type WasmKernels } from './runtime.js';
 
 /**
@@ -10,11 +10,6 @@ interface Place {
   offsets: [number, number];
   current: 0 | 1;
   length: number;
-}
-
-/** Floats a copy of `n` occupies: whole blocks, zero-padded, so the kernels need no tail loop. */
-function slotFloats(n: number): number {
-  return Math.ceil(n / BLOCK_FLOATS) * BLOCK_FLOATS;
 }
 
 /**
