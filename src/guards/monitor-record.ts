@@ -1,6 +1,6 @@
 import type { NonFiniteInfo } from '../autograd/hooks.js';
 import type { Tensor } from '../autograd/tensor.js';
-import type { UpdateMeter } from '../tensor/kernels/optim.js';
+import type { UpdateMeter } from '../tensor/kernels/update-meter.js';
 import type { LayerStat } from './amplification.js';
 import type { Slot } from './monitor-store.js';
 import type { SpikeEvent } from './spike.js';
@@ -58,18 +58,20 @@ export interface MonitorSpikeEvent extends SpikeEvent {
 
 /**
  * Records each parameter's weight norm and ‖ΔW‖/‖W‖ in `record` (the newest pass), measured by
- * `meter` against the weights as they were at its last measurement (or when it first kept
- * them), which it refreshes in the same pass.
+ * `meter`: the optimizer's own measure of the step it made, or else a comparison with the
+ * weights as they were at the last measurement (or when first kept).
  */
 export function recordUpdates(record: Slot, params: readonly Tensor[], meter: UpdateMeter): void {
   let weightSquares = 0;
   let updateSquares = 0;
   for (let i = 0; i < params.length; i++) {
     const param = params[i]!;
-    const { weight, update } = meter.measure(param, param.data);
+    const { weight, update } = meter.measure(param, param.data, param.version);
     weightSquares += weight;
     updateSquares += update;
-    const index = record.layout.parameterIndex(param.name ?? `parameter${i}`);
+    const name = param.name ?? `parameter${i}`;
+    // why: the usual case, the pass's own parameters in its order, needs no lookup by name
+    const index = record.layout.names[i] === name ? i : record.layout.parameterIndex(name);
     if (index !== undefined) {
       record.weightNorms[index] = Math.sqrt(weight);
       record.updateRatios[index] = Math.sqrt(update) / Math.sqrt(weight);

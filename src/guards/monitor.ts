@@ -3,7 +3,7 @@ import type {
 } from '../autograd/hooks.js';
 import type { Tensor } from '../autograd/tensor.js';
 import { checkOptions, positiveInteger } from '../errors.js';
-import { UpdateMeter } from '../tensor/kernels/optim.js';
+import { UpdateMeter } from '../tensor/kernels/update-meter.js';
 import { AmplificationTracker } from './amplification.js';
 import { weightInits, type WeightInit } from './diagnose-causes.js';
 import { monitorToJSONLines, type MonitorSnapshot } from './monitor-export.js';
@@ -21,7 +21,10 @@ export interface MonitorOptions {
   history?: number;
   /** How many spike events are kept. Default 100. */
   eventCapacity?: number;
-  /** Keep a copy of the weights (one per parameter, refreshed by `afterStep`) to measure ‖ΔW‖/‖W‖. Default true. */
+  /**
+   * Measure ‖ΔW‖/‖W‖ at `afterStep`: gradguard's optimizers measure their own step as they write
+   * it; for other updates the monitor compares with a copy of the weights it keeps. Default true.
+   */
   trackUpdates?: boolean;
   /** Spike rule on the loss; default Lightning's (`spikeDetection()`); false for none. */
   lossSpikes?: SpikeDetector | false;
@@ -68,7 +71,7 @@ export class Monitor implements Guard {
   private readonly lossDetector: SpikeDetector | null;
   private readonly gradNormDetector: SpikeDetector | null;
   private readonly trackUpdates: boolean;
-  /** The weights as they were after the last `afterStep` (or when first seen), to measure ‖ΔW‖. */
+  /** ‖ΔW‖ of each parameter: the optimizer's own measure, or its weights as they were at the last `afterStep` (or when first seen). */
   private readonly updates = new UpdateMeter();
   private lastParameters: readonly Tensor[] = [];
   private pass: PassState | null = null;
@@ -131,8 +134,9 @@ export class Monitor implements Guard {
     const record = this.buildRecord(pass, event.parameters, event.grads, true);
     pass.record = record;
     fillReport(control.report, record);
-    // why: a copy is taken only the first time a parameter is seen; `afterStep` refreshes it as it measures
-    if (this.trackUpdates) for (const param of event.parameters) this.updates.remember(param, param.data);
+    // why: a copy is taken only the first time a parameter is seen; `afterStep` refreshes it as it
+    // measures, or uses the optimizer's own measure of its step when it made one (see UpdateMeter)
+    if (this.trackUpdates) for (const param of event.parameters) this.updates.remember(param, param.data, param.version);
     this.lastParameters = event.parameters;
     for (const spike of record.spikes) {
       control.report.actions.push({ guard: 'monitor', kind: 'spike', target: spike, message: `monitor: ${spike} spike at step ${record.step}` });
@@ -151,8 +155,11 @@ export class Monitor implements Guard {
 
   /**
    * Tells the monitor an optimizer step was applied: records each parameter's weight norm and
-   * ‖ΔW‖/‖W‖ (against its copy of the weights as they were after the previous `afterStep`, or at
-   * the first pass) in the latest record, and refreshes the copy.
+   * ‖ΔW‖/‖W‖ in the latest record. ΔW is the optimizer's own measure of its step when exactly one
+   * step of a gradguard optimizer changed the parameter since the last `afterStep` (no copy kept
+   * then); otherwise the weights are compared with a copy taken at the previous `afterStep`
+   * (or at the first pass). A change the monitor can measure neither way, such as a rollback
+   * after the optimizer had been measuring, gives NaN for that step, and the next one is measured again.
    * `params` defaults to the parameters of the last pass.
    */
   afterStep(params: readonly Tensor[] = this.lastParameters): void {

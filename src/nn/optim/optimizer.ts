@@ -3,6 +3,8 @@ import { Tensor } from '../../autograd/tensor.js';
 import { ArgumentError, CheckpointError, ShapeError, formatShape, describeValue } from '../../errors.js';
 import { allocate, type TypedArray } from '../../tensor/dtype.js';
 import { shapesEqual } from '../../tensor/shape.js';
+import type { UpdateSize } from '../../tensor/kernels/update-size.js';
+import { recordUpdateSize, updateSizeWanted } from '../../tensor/kernels/update-meter.js';
 
 /** Options every optimizer has: the learning rate. Schedules change `group.lr` between steps. */
 export interface BaseOptions {
@@ -64,8 +66,13 @@ export abstract class Optimizer<O extends BaseOptions> {
   /** Checks a group's options (ArgumentError on a bad value). */
   protected abstract validate(group: ParamGroup<O>): void;
 
-  /** Updates one parameter in place from its gradient, its state and its group's options. */
-  protected abstract update(param: TypedArray, grad: TypedArray, state: ParamState, group: ParamGroup<O>): void;
+  /**
+   * Updates one parameter in place from its gradient, its state and its group's options. When
+   * `measure` is true a monitor watches the parameter: the update returns its step's size (Σw²
+   * after it, Σ(Δw)², see `measureStep`), which spares the monitor a copy of the weights. Returning
+   * nothing is always allowed: the monitor then compares with its copy.
+   */
+  protected abstract update(param: TypedArray, grad: TypedArray, state: ParamState, group: ParamGroup<O>, measure: boolean): UpdateSize | void;
 
   /**
    * One optimisation step over every parameter whose `grad` is not null; each updated parameter's
@@ -83,8 +90,10 @@ export abstract class Optimizer<O extends BaseOptions> {
             this.state.set(param, state);
           }
           state.step += 1;
-          this.update(param.data, param.grad.data, state, group);
+          const versionBefore = param.version;
+          const size = this.update(param.data, param.grad.data, state, group, updateSizeWanted(param));
           param.bumpVersion(); // an in-place write: backward through a graph that saved param now throws
+          if (size !== undefined) recordUpdateSize(param, size, versionBefore, param.version);
         }
       }
     });

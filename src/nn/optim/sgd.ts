@@ -1,6 +1,7 @@
 import { ArgumentError, checkBoolean } from '../../errors.js';
 import type { TypedArray } from '../../tensor/dtype.js';
 import { sgdUpdate } from '../../tensor/kernels/optim.js';
+import { measureStep, type UpdateSize } from '../../tensor/kernels/update-size.js';
 import { Optimizer, checkRange, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
 /** Options of `SGD` (defaults as `torch.optim.SGD`). */
@@ -36,20 +37,21 @@ export class SGD extends Optimizer<SGDOptions> {
     }
   }
 
-  protected update(param: TypedArray, grad: TypedArray, state: ParamState, group: ParamGroup<SGDOptions>): void {
+  protected update(param: TypedArray, grad: TypedArray, state: ParamState, group: ParamGroup<SGDOptions>, measure: boolean): UpdateSize | void {
     const { lr, momentum, dampening, weightDecay, nesterov } = group;
-    if (momentum === 0) {
-      sgdUpdate(param, grad, lr, weightDecay);
-      return;
-    }
+    if (momentum === 0) return sgdUpdate(param, grad, lr, weightDecay, measure);
     const first = state.buffers.momentumBuffer === undefined;
     const buffer = this.buffer(state, 'momentumBuffer', param);
+    const size = { weight: 0, update: 0 };
     for (let i = 0; i < param.length; i++) {
-      const g = grad[i]! + weightDecay * param[i]!;
+      const before = param[i]!;
+      const g = grad[i]! + weightDecay * before;
       // why: PyTorch starts the buffer at the first gradient itself, undamped
       buffer[i] = first ? g : momentum * buffer[i]! + (1 - dampening) * g;
       const direction = nesterov ? g + momentum * buffer[i]! : buffer[i]!;
-      param[i] = param[i]! - lr * direction;
+      param[i] = before - lr * direction;
+      if (measure) measureStep(size, before, param[i]!);
     }
+    return measure ? size : undefined;
   }
 }

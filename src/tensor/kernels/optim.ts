@@ -1,7 +1,6 @@
 import type { TypedArray } from '../dtype.js';
-import { bufferStats } from './reduce.js';
-import { statsOnWasm, trySgdWasm } from '../wasm/backend.js';
-import { ResidentCopies } from '../wasm/resident.js';
+import { trySgdWasm } from '../wasm/backend.js';
+import { measureStep, type UpdateSize } from './update-size.js';
 
 /*
  * Optimizer updates, in place, and the measure of their size. They touch every parameter once per step, so on a small, deep
@@ -13,80 +12,27 @@ import { ResidentCopies } from '../wasm/resident.js';
  * Plain SGD (no momentum), in place: param ← param − lr·(grad + weightDecay·param).
  * float32 parameters large enough to pay for the copies take the WebAssembly SIMD kernel, which
  * computes in float32 as PyTorch does; the TypeScript loop computes in float64 and rounds once.
+ * With `measure`, returns the step's size (Σw² after it and Σ(Δw)², see `UpdateSize`), summed
+ * while the old and new values are at hand: a monitor's ‖ΔW‖/‖W‖ without a copy of the weights.
  * @example
  * sgdUpdate(weight.data, weight.grad.data, 0.1, 0);
+ * const { weight: w2, update } = sgdUpdate(weight.data, weight.grad.data, 0.1, 0, true)!; // ‖ΔW‖/‖W‖ = √update / √w2
  */
-export function sgdUpdate(param: TypedArray, grad: TypedArray, lr: number, weightDecay: number): void {
-  if (trySgdWasm(param, grad, lr, weightDecay)) return;
+export function sgdUpdate(param: TypedArray, grad: TypedArray, lr: number, weightDecay: number, measure = false): UpdateSize | undefined {
+  const done = trySgdWasm(param, grad, lr, weightDecay, measure);
+  if (done !== undefined) return done === 'done' ? undefined : done;
+  if (measure) return sgdMeasuredLoop(param, grad, lr, weightDecay);
   for (let i = 0; i < param.length; i++) param[i] = param[i]! - lr * (grad[i]! + weightDecay * param[i]!);
+  return undefined;
 }
 
-/**
- * Σw² and Σ(w − previous)² in one float64 pass, then `previous ← w`, so the copy is ready for the
- * next step: a monitor's ‖W‖² and ‖ΔW‖² (the update-to-weight ratio is √update / √weight).
- * The TypeScript loop, used for float64 and small buffers, and as the reference (see UpdateMeter).
- * @example
- * const { weight, update } = weightAndUpdateLoop(w.data, copyAfterLastStep);
- */
-export function weightAndUpdateLoop(data: TypedArray, previous: TypedArray): { weight: number; update: number } {
-  let weight = 0;
-  let update = 0;
-  const n = data.length;
-  for (let i = 0; i < n; i++) {
-    const w = data[i]!;
-    const d = w - previous[i]!;
-    weight += w * w;
-    update += d * d;
-    previous[i] = w;
+/** The TypeScript SGD loop that also sums the new weights' squares and the squares of the steps it took. */
+function sgdMeasuredLoop(param: TypedArray, grad: TypedArray, lr: number, weightDecay: number): UpdateSize {
+  const size = { weight: 0, update: 0 };
+  for (let i = 0; i < param.length; i++) {
+    const before = param[i]!;
+    param[i] = before - lr * (grad[i]! + weightDecay * before);
+    measureStep(size, before, param[i]!); // as stored: rounded to float32 for a float32 parameter
   }
-  return { weight, update };
-}
-
-/**
- * Measures how far buffers moved between two measurements: for each key (a parameter), Σw² and
- * Σ(w − w at the last measurement)², keeping one copy per key. Float32 buffers from
- * STATS_WASM_THRESHOLD elements keep their copy in a kernel memory of their own
- * (`ResidentCopies`), where a measurement is one copy in and one SIMD pass; the others keep a
- * plain copy and use `weightAndUpdateLoop`.
- * @example
- * const meter = new UpdateMeter();
- * meter.remember(weight, weight.data);       // before the optimizer step
- * optimizer.step();
- * const { weight: w2, update } = meter.measure(weight, weight.data); // ‖ΔW‖/‖W‖ = √update / √w2
- */
-export class UpdateMeter {
-  private readonly copies = new Map<object, TypedArray>();
-  private resident: ResidentCopies | undefined;
-
-  /** Keeps a copy of `data` under `key` unless one of the same length and dtype is kept already. */
-  remember(key: object, data: TypedArray): void {
-    if (this.resident?.holds(key, data.length) === true && data instanceof Float32Array) return;
-    const copy = this.copies.get(key);
-    if (copy !== undefined && copy.length === data.length && copy.constructor === data.constructor) return;
-    if (data instanceof Float32Array && statsOnWasm(data)) {
-      this.resident ??= ResidentCopies.create();
-      if (this.resident !== undefined) {
-        this.copies.delete(key);
-        return this.resident.keep(key, data);
-      }
-    }
-    this.copies.set(key, data.slice());
-  }
-
-  /** Σw² and Σ(w − copy)² (NaN without a copy of this length), then copy ← w. */
-  measure(key: object, data: TypedArray): { weight: number; update: number } {
-    if (this.resident !== undefined && data instanceof Float32Array) {
-      if (statsOnWasm(data)) {
-        const measured = this.resident.measure(key, data);
-        if (measured !== undefined) return measured;
-      } else {
-        // the TypeScript path was chosen since the copy was made: it moves to a plain array
-        const moved = this.resident.take(key);
-        if (moved !== undefined) this.copies.set(key, moved);
-      }
-    }
-    const copy = this.copies.get(key);
-    if (copy === undefined || copy.length !== data.length) return { weight: bufferStats(data).sumOfSquares, update: NaN };
-    return weightAndUpdateLoop(data, copy);
-  }
+  return size;
 }

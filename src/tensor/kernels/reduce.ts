@@ -150,8 +150,10 @@ export function expandAxis(g: TypedArray, outer: number, length: number, inner: 
 }
 
 /**
- * One pass over a buffer: Σx² (float64), max |x| and the count of non-finite elements.
- * Every guard reads these numbers instead of scanning the gradient again.
+ * One pass over a buffer: Σx², max |x| and the count of non-finite elements. Every guard reads
+ * these numbers instead of scanning the gradient again. Σx² is a float64 number: summed in
+ * float64 in TypeScript, from float32 partial sums on WebAssembly (~1e-7 relative, as PyTorch's
+ * float32 norm).
  */
 export interface BufferStats {
   sumOfSquares: number;
@@ -160,10 +162,7 @@ export interface BufferStats {
 }
 
 export function bufferStats(x: TypedArray): BufferStats {
-  const fast = tryStatsWasm(x);
-  if (fast === undefined) return bufferStatsLoop(x);
-  if (!Number.isFinite(fast.sumOfSquares)) fast.nonFiniteCount = countNonFinite(x);
-  return fast;
+  return tryStatsWasm(x) ?? bufferStatsLoop(x); // WebAssembly declines non-finite sums: the loop counts them
 }
 
 /** The TypeScript statistics loop (float64 and small float32 buffers; the reference for the WebAssembly kernel). */

@@ -1,6 +1,7 @@
 import { ArgumentError } from '../../errors.js';
 import type { TypedArray } from '../dtype.js';
 import type { BufferStats } from '../kernels/reduce.js';
+import type { UpdateSize } from '../kernels/update-size.js';
 import { binaryWasm, reluBackwardWasm, reluWasm, scaleWasm, sgdWasm, statsWasm, sumWasm } from './elementwise.js';
 import { matmulMemoryFloats, matmulWasm } from './matmul.js';
 import { loadKernels, unavailableReason, type WasmKernels } from './runtime.js';
@@ -116,13 +117,15 @@ export function tryBinaryWasm(name: 'add' | 'mul', a: TypedArray, b: TypedArray,
   return true;
 }
 
-/** The plain SGD update of a float32 parameter on WebAssembly; false to let TypeScript do it. */
-export function trySgdWasm(param: TypedArray, grad: TypedArray, lr: number, weightDecay: number): boolean {
-  if (!(param instanceof Float32Array && grad instanceof Float32Array) || grad.length !== param.length) return false;
-  const kernels = kernelsFor(param.length, ELEMENTWISE_WASM_THRESHOLD, 2 * param.length);
-  if (kernels === undefined) return false;
-  sgdWasm(kernels, param, grad, lr, weightDecay);
-  return true;
+/**
+ * The plain SGD update of a float32 parameter on WebAssembly: `'done'`, or the update's size when
+ * `measure` asked for it; undefined to let TypeScript do it.
+ */
+export function trySgdWasm(param: TypedArray, grad: TypedArray, lr: number, weightDecay: number, measure: boolean): UpdateSize | 'done' | undefined {
+  if (!(param instanceof Float32Array && grad instanceof Float32Array) || grad.length !== param.length) return undefined;
+  const kernels = kernelsFor(param.length, ELEMENTWISE_WASM_THRESHOLD, 3 * param.length);
+  if (kernels === undefined) return undefined;
+  return sgdWasm(kernels, param, grad, lr, weightDecay, measure) ?? 'done';
 }
 
 /** x ← x · factor in place for a float32 buffer on WebAssembly; false to let TypeScript do it. */
@@ -166,7 +169,7 @@ export function trySumWasm(x: TypedArray): number | undefined {
  */
 export const STATS_WASM_THRESHOLD = 512;
 
-/** Σx² and max |x| ignoring NaN on WebAssembly (nonFiniteCount left 0: see statsWasm), or undefined to let TypeScript do it. */
+/** Σx² and max |x| of a finite float32 buffer on WebAssembly (see statsWasm), or undefined to let TypeScript do it. */
 export function tryStatsWasm(x: TypedArray): BufferStats | undefined {
   if (!(x instanceof Float32Array)) return undefined;
   const kernels = kernelsFor(x.length, STATS_WASM_THRESHOLD, x.length + 8);

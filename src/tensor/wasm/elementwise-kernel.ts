@@ -7,7 +7,7 @@ import type { FunctionDefinition } from './encoder.js';
  * sums, zero the padding, so no kernel has a scalar tail loop.
  */
 export const BLOCK_FLOATS = 8;
-const BLOCK_BYTES = BLOCK_FLOATS * 4;
+export const BLOCK_BYTES = BLOCK_FLOATS * 4;
 
 /** Floats a buffer of `n` occupies in kernel memory: rounded up to whole blocks. */
 export function slotFloats(n: number): number {
@@ -21,10 +21,8 @@ export function elementwiseFunctions(): FunctionDefinition[] {
     reluFunction(),
     reluBackwardFunction(),
     sumFunction(),
-    statsFunction(),
     sgdFunction(),
     scaleFunction(),
-    weightUpdateFunction(),
   ];
 }
 
@@ -36,7 +34,7 @@ function overBlocks(f: FunctionBuilder, bytes: Local, body: (offset: Local) => v
 }
 
 /** v128.load from (base + offset) + extra bytes. */
-function loadAt(f: FunctionBuilder, base: Local, offset: Local, extra: number): void {
+export function loadAt(f: FunctionBuilder, base: Local, offset: Local, extra: number): void {
   f.get(base).get(offset).op('i32.add').memory('v128.load', extra);
 }
 
@@ -119,57 +117,7 @@ function sumFunction(): FunctionDefinition {
       f.get(high).get(vector).get(vector).shuffle(HIGH_HALF_DOWN).op('f64x2.promote_low_f32x4').op('f64x2.add').set(high);
     });
   });
-  f.get(accumulators[0]!).get(accumulators[1]!).op('f64x2.add');
-  f.get(accumulators[2]!).get(accumulators[3]!).op('f64x2.add');
-  f.op('f64x2.add').set(vector);
-  f.get(vector).lane('f64x2.extract_lane', 0).get(vector).lane('f64x2.extract_lane', 1).op('f64.add');
-  return f.finish(['f64']);
-}
-
-/**
- * stats(x, bytes, maxOut) → f64: Σx² accumulated in float64 (returned) and max |x| ignoring NaN
- * (stored as an f32 at `maxOut`), in one pass, the statistics a GradientView shares among guards.
- * A float32 squared cannot overflow float64, so the sum is non-finite exactly when some element
- * is, and the caller counts those only then. `f32x4.pmax(m, a)` is `m < a ? a : m`: a NaN lane
- * compares false and leaves the maximum alone, as in the TypeScript kernel.
- * why float64 and not float32 partial sums (2× faster on ordinary data, tried): the square of a
- * float32 below ~1e-19 is subnormal in float32, and x86 takes a ~100-cycle assist for every such
- * product (WebAssembly may not flush them to zero); vanishing gradients are full of such values,
- * and there the float32 kernel ran 3× slower than this one, just where a monitor is most wanted.
- */
-function statsFunction(): FunctionDefinition {
-  const f = new FunctionBuilder('stats');
-  const x = f.param('x', 'i32');
-  const bytes = f.param('bytes', 'i32');
-  const maxOut = f.param('maxOut', 'i32');
-  const squares = [0, 1, 2, 3].map((i) => f.local(`squares${i}`, 'v128'));
-  const maxima = [0, 1].map((i) => f.local(`max${i}`, 'v128'));
-  const vector = f.local('vector', 'v128');
-  const wide = f.local('wide', 'v128');
-  for (const acc of [...squares, ...maxima]) f.v128Zero().set(acc);
-  overBlocks(f, bytes, (offset) => {
-    [0, 16].forEach((extra, half) => {
-      loadAt(f, x, offset, extra);
-      f.set(vector);
-      const max = maxima[half]!;
-      f.get(max).get(vector).op('f32x4.abs').op('f32x4.pmax').set(max);
-      const low = squares[2 * half]!;
-      const high = squares[2 * half + 1]!;
-      f.get(vector).op('f64x2.promote_low_f32x4').set(wide);
-      f.get(low).get(wide).get(wide).op('f64x2.mul').op('f64x2.add').set(low);
-      f.get(vector).get(vector).shuffle(HIGH_HALF_DOWN).op('f64x2.promote_low_f32x4').set(wide);
-      f.get(high).get(wide).get(wide).op('f64x2.mul').op('f64x2.add').set(high);
-    });
-  });
-  f.get(maxima[0]!).get(maxima[1]!).op('f32x4.pmax').set(vector);
-  f.get(maxOut);
-  f.get(vector).lane('f32x4.extract_lane', 0).get(vector).lane('f32x4.extract_lane', 1).op('f32.max');
-  f.get(vector).lane('f32x4.extract_lane', 2).get(vector).lane('f32x4.extract_lane', 3).op('f32.max');
-  f.op('f32.max').memory('f32.store');
-  f.get(squares[0]!).get(squares[1]!).op('f64x2.add');
-  f.get(squares[2]!).get(squares[3]!).op('f64x2.add');
-  f.op('f64x2.add').set(vector);
-  f.get(vector).lane('f64x2.extract_lane', 0).get(vector).lane('f64x2.extract_lane', 1).op('f64.add');
+  sumOfLanes(f, accumulators, vector);
   return f.finish(['f64']);
 }
 
@@ -192,14 +140,16 @@ function scaleFunction(): FunctionDefinition {
 }
 
 /**
- * sgd(param, grad, bytes, lr, weightDecay): param ← param − lr·(grad + weightDecay·param), the
+ * sgd(param, grad, out, bytes, lr, weightDecay): out ← param − lr·(grad + weightDecay·param), the
  * plain SGD update (torch.optim.SGD without momentum) in float32 arithmetic, as PyTorch's float32
- * update is; `lr` and `weightDecay` arrive as f32 and are splatted once.
+ * update is; in place when `out` is `param`, else the old values stay for `updateSquares` to
+ * measure the step. `lr` and `weightDecay` arrive as f32 and are splatted once.
  */
 function sgdFunction(): FunctionDefinition {
   const f = new FunctionBuilder('sgd');
   const param = f.param('param', 'i32');
   const grad = f.param('grad', 'i32');
+  const out = f.param('out', 'i32');
   const bytes = f.param('bytes', 'i32');
   const lr = f.param('lr', 'f32');
   const weightDecay = f.param('weightDecay', 'f32');
@@ -209,7 +159,7 @@ function sgdFunction(): FunctionDefinition {
   f.get(weightDecay).op('f32x4.splat').set(decayVector);
   overBlocks(f, bytes, (offset) => {
     for (const extra of [0, 16]) {
-      f.get(param).get(offset).op('i32.add'); // store address
+      f.get(out).get(offset).op('i32.add'); // store address
       loadAt(f, param, offset, extra); // θ
       f.get(lrVector);
       loadAt(f, grad, offset, extra);
@@ -223,63 +173,11 @@ function sgdFunction(): FunctionDefinition {
   return f.finish();
 }
 
-/**
- * weightUpdate(w, previous, bytes, updateOut) → f64: Σw² (returned) and Σ(w − previous)² (stored
- * as an f64 at `updateOut`), both in float64 and in one pass: the monitor's weight norm and
- * update size ‖ΔW‖. Each half of a vector is widened to f64x2 before subtracting, so the
- * difference of two float32 values is exact, as in the TypeScript loop.
- */
-function weightUpdateFunction(): FunctionDefinition {
-  const f = new FunctionBuilder('weightUpdate');
-  const w = f.param('w', 'i32');
-  const previous = f.param('previous', 'i32');
-  const bytes = f.param('bytes', 'i32');
-  const updateOut = f.param('updateOut', 'i32');
-  // four accumulators each (one per f64x2 quarter of a block): with one, every block waited on
-  // four dependent adds (~12 cycles); now each chain has one add per block
-  const weights = [0, 1, 2, 3].map((i) => f.local(`weights${i}`, 'v128'));
-  const updates = [0, 1, 2, 3].map((i) => f.local(`updates${i}`, 'v128'));
-  const current = f.local('current', 'v128');
-  const before = f.local('before', 'v128');
-  const wide = f.local('wide', 'v128');
-  const delta = f.local('delta', 'v128');
-  for (const acc of [...weights, ...updates]) f.v128Zero().set(acc);
-  // widened(x, high): lanes 0–1 (or 2–3, shuffled down first) of an f32x4 as an f64x2
-  const widened = (x: Local, high: boolean): void => {
-    f.get(x);
-    if (high) f.get(x).shuffle(HIGH_HALF_DOWN);
-    f.op('f64x2.promote_low_f32x4');
-  };
-  overBlocks(f, bytes, (offset) => {
-    [0, 16].forEach((extra, half) => {
-      loadAt(f, w, offset, extra);
-      f.set(current);
-      loadAt(f, previous, offset, extra);
-      f.set(before);
-      [false, true].forEach((high, part) => {
-        const weightSum = weights[2 * half + part]!;
-        const updateSum = updates[2 * half + part]!;
-        widened(current, high);
-        f.set(wide);
-        f.get(weightSum).get(wide).get(wide).op('f64x2.mul').op('f64x2.add').set(weightSum);
-        f.get(wide);
-        widened(before, high);
-        f.op('f64x2.sub').set(delta);
-        f.get(updateSum).get(delta).get(delta).op('f64x2.mul').op('f64x2.add').set(updateSum);
-      });
-    });
-  });
-  // sum of the four accumulators' lanes, left on the stack
-  const total = (sums: Local[]): void => {
-    f.get(sums[0]!).get(sums[1]!).op('f64x2.add').get(sums[2]!).get(sums[3]!).op('f64x2.add').op('f64x2.add').set(wide);
-    f.get(wide).lane('f64x2.extract_lane', 0).get(wide).lane('f64x2.extract_lane', 1).op('f64.add');
-  };
-  f.get(updateOut);
-  total(updates);
-  f.memory('f64.store');
-  total(weights);
-  return f.finish(['f64']);
+/** Leaves the f64 sum of every lane of four f64x2 accumulators on the stack (`scratch` is overwritten). */
+export function sumOfLanes(f: FunctionBuilder, sums: readonly Local[], scratch: Local): void {
+  f.get(sums[0]!).get(sums[1]!).op('f64x2.add').get(sums[2]!).get(sums[3]!).op('f64x2.add').op('f64x2.add').set(scratch);
+  f.get(scratch).lane('f64x2.extract_lane', 0).get(scratch).lane('f64x2.extract_lane', 1).op('f64.add');
 }
 
 /** Byte lanes 8..15 moved to 0..7: lanes 2 and 3 of an f32x4 become lanes 0 and 1. */
-const HIGH_HALF_DOWN = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+export const HIGH_HALF_DOWN = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];

@@ -1,6 +1,8 @@
 import type { BufferStats } from '../kernels/reduce.js';
+import { weightAndUpdateLoop, type UpdateSize } from '../kernels/update-size.js';
 import { BLOCK_FLOATS, slotFloats } from './elementwise-kernel.js';
-import { kernel, memoryFloats, type WasmKernels } from './runtime.js';
+import { SQUARES_SCALE } from './squares-kernel.js';
+import { kernel, memoryDoubles, memoryFloats, type WasmKernels } from './runtime.js';
 
 /*
  * Host side of the elementwise kernels: copy the operands into the kernel memory (each in a slot
@@ -52,17 +54,33 @@ export function sumWasm(kernels: WasmKernels, x: Float32Array): number {
 }
 
 /**
- * Σx² and max |x| ignoring NaN, in one pass (see the `stats` kernel). `nonFiniteCount` is 0: the
- * caller counts non-finite values when Σx² is not finite (it is then the only object made).
+ * Σx² and max |x| ignoring NaN of a float32 buffer, in one pass (the `squares` kernel); undefined
+ * when the sum is not finite (elements above ~4e9, or NaN/±Inf): the caller's float64 loop then
+ * gives the exact figures and counts the non-finite values.
  */
-export function statsWasm(kernels: WasmKernels, x: Float32Array): BufferStats {
+export function statsWasm(kernels: WasmKernels, x: Float32Array): BufferStats | undefined {
   const n = x.length;
   const slot = slotFloats(n);
   const memory = memoryFloats(kernels, slot + BLOCK_FLOATS);
   memory.set(x, 0);
   memory.fill(0, n, slot);
-  const sumOfSquares = kernel(kernels, 'stats')(0, slot * 4, slot * 4);
-  return { sumOfSquares, maxAbs: memory[slot]!, nonFiniteCount: 0 };
+  const sumOfSquares = kernel(kernels, 'squares')(0, slot * 4, slot * 4) / (SQUARES_SCALE * SQUARES_SCALE);
+  return Number.isFinite(sumOfSquares) ? { sumOfSquares, maxAbs: memory[slot]!, nonFiniteCount: 0 } : undefined;
+}
+
+/**
+ * Σw² and Σ(w − previous)² of `n` floats at float offsets `at` and `previousAt` of the kernel
+ * memory (padding zero in both): the `updateSquares` kernel, or the float64 TypeScript loop when
+ * its float32 partial sums were not finite. `resultAt` (a multiple of 2) is scratch for one f64.
+ * The previous values may be overwritten.
+ */
+export function updateSizeInMemory(kernels: WasmKernels, at: number, previousAt: number, n: number, resultAt: number): UpdateSize {
+  const scaled = SQUARES_SCALE * SQUARES_SCALE;
+  const weight = kernel(kernels, 'updateSquares')(at * 4, previousAt * 4, slotFloats(n) * 4, resultAt * 4) / scaled;
+  const update = memoryDoubles(kernels)[resultAt / 2]! / scaled;
+  if (Number.isFinite(weight) && Number.isFinite(update)) return { weight, update };
+  const memory = memoryFloats(kernels, resultAt);
+  return weightAndUpdateLoop(memory.subarray(at, at + n), memory.subarray(previousAt, previousAt + n));
 }
 
 /** x ← x · factor in float32 arithmetic, in place. */
@@ -75,13 +93,26 @@ export function scaleWasm(kernels: WasmKernels, x: Float32Array, factor: number)
   x.set(memory.subarray(0, n));
 }
 
-/** param ← param − lr·(grad + weightDecay·param) in float32 arithmetic (plain SGD). */
-export function sgdWasm(kernels: WasmKernels, param: Float32Array, grad: Float32Array, lr: number, weightDecay: number): void {
+/**
+ * param ← param − lr·(grad + weightDecay·param) in float32 arithmetic (plain SGD). With `measure`,
+ * the new values go next to the old ones and the step's size (Σw² after it, Σ(Δw)²) is summed
+ * while both are in cache: the monitor's ‖W‖ and ‖ΔW‖ without a copy of the weights.
+ */
+export function sgdWasm(
+  kernels: WasmKernels, param: Float32Array, grad: Float32Array, lr: number, weightDecay: number, measure: boolean,
+): UpdateSize | undefined {
   const n = param.length;
   const slot = slotFloats(n);
-  const memory = memoryFloats(kernels, 2 * slot);
+  const memory = memoryFloats(kernels, 3 * slot + BLOCK_FLOATS);
   memory.set(param, 0);
   memory.set(grad, slot);
-  kernel(kernels, 'sgd')(0, slot * 4, slot * 4, lr, weightDecay);
-  param.set(memory.subarray(0, n));
+  if (measure) {
+    // zero padding in both: a zero weight with a zero gradient takes a zero step and adds nothing
+    memory.fill(0, n, slot);
+    memory.fill(0, slot + n, 2 * slot);
+  }
+  const out = measure ? 2 * slot : 0;
+  kernel(kernels, 'sgd')(0, slot * 4, out * 4, slot * 4, lr, weightDecay);
+  param.set(memory.subarray(out, out + n));
+  return measure ? updateSizeInMemory(kernels, out, 0, n, 3 * slot) : undefined;
 }

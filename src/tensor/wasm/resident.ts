@@ -1,5 +1,7 @@
 import { BLOCK_FLOATS, slotFloats } from './elementwise-kernel.js';
-import { kernel, memoryDoubles, memoryFloats, separateKernels, type WasmKernels } from './runtime.js';
+import type { UpdateSize } from '../kernels/update-size.js';
+import { updateSizeInMemory } from './elementwise.js';
+import { memoryFloats, separateKernels, type WasmKernels } from './runtime.js';
 
 /**
  * Where one key's copies live in the kernel memory: two places of `length` floats (float
@@ -56,18 +58,16 @@ export class ResidentCopies {
    * Σw² and Σ(w − copy)² for `data` against the copy under `key`, then copy ← w; undefined when
    * `key` has no copy of this length.
    */
-  measure(key: object, data: Float32Array): { weight: number; update: number } | undefined {
+  measure(key: object, data: Float32Array): UpdateSize | undefined {
     const place = this.places.get(key);
     if (place === undefined || place.length !== data.length) return undefined;
     const next = place.current === 0 ? 1 : 0;
     const [at, previousAt] = [place.offsets[next], place.offsets[place.current]];
     const memory = memoryFloats(this.kernels, this.end + BLOCK_FLOATS);
     memory.set(data, at);
-    const resultAt = this.end; // float offset, a multiple of 8: an aligned f64
-    const weight = kernel(this.kernels, 'weightUpdate')(at * 4, previousAt * 4, slotFloats(data.length) * 4, resultAt * 4);
-    const update = memoryDoubles(this.kernels)[resultAt / 2]!;
+    const measured = updateSizeInMemory(this.kernels, at, previousAt, data.length, this.end); // this.end: a multiple of 8, an aligned f64
     place.current = next;
-    return { weight, update };
+    return measured;
   }
 
   /** Removes the copy under `key` and returns it as a plain array (when the caller moves to TypeScript). */

@@ -3,6 +3,7 @@ import { encodeModule } from './encoder.js';
 import { gemmFunction, TILE } from './matmul-kernel.js';
 import { packFunctions } from './pack-kernel.js';
 import { elementwiseFunctions } from './elementwise-kernel.js';
+import { squareSumFunctions } from './squares-kernel.js';
 
 /** A kernel exported by our module: i32/f32 arguments in, at most one number out. */
 export type KernelFunction = (...args: number[]) => number;
@@ -30,7 +31,7 @@ export const INITIAL_MEMORY_PAGES = 512;
 
 /** The whole kernel module, emitted by our own encoder. */
 export function kernelModuleBytes(memoryPages = INITIAL_MEMORY_PAGES): Uint8Array<ArrayBuffer> {
-  return encodeModule({ functions: [gemmFunction(), ...packFunctions([TILE.rows, TILE.columns]), ...elementwiseFunctions()], memoryPages });
+  return encodeModule({ functions: [gemmFunction(), ...packFunctions([TILE.rows, TILE.columns]), ...elementwiseFunctions(), ...squareSumFunctions()], memoryPages });
 }
 
 /** A module with one function that uses v128 values: it validates exactly when the engine supports SIMD. */
