@@ -1,6 +1,5 @@
 import { ArgumentError, checkBoolean } from '../../errors.js';
 import type { TypedArray } from '../../tensor/dtype.js';
-import { measureStep, type UpdateSize } from '../../tensor/kernels/update-size.js';
 import { Optimizer, checkRange, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
 /** Options of `Adam` and `AdamW` (defaults as `torch.optim`). */
@@ -41,7 +40,7 @@ export class Adam extends Optimizer<AdamOptions> {
     checkRange(name, 'betas[1]', group.betas[1], 1);
   }
 
-  protected update(param: TypedArray, grad: TypedArray, state: ParamState, group: ParamGroup<AdamOptions>, measure: boolean): UpdateSize | undefined {
+  protected update(param: TypedArray, grad: TypedArray, state: ParamState, group: ParamGroup<AdamOptions>): void {
     const { lr, betas: [beta1, beta2], eps, weightDecay, amsgrad } = group;
     const expAvg = this.buffer(state, 'expAvg', param);
     const expAvgSq = this.buffer(state, 'expAvgSq', param);
@@ -51,9 +50,7 @@ export class Adam extends Optimizer<AdamOptions> {
     const l2 = this.decoupled ? 0 : weightDecay;
     // why: AdamW shrinks the weights directly, before and apart from the adaptive step
     const shrink = this.decoupled ? 1 - lr * weightDecay : 1;
-    const size = { weight: 0, update: 0 };
     for (let i = 0; i < param.length; i++) {
-      const before = param[i]!;
       if (shrink !== 1) param[i] = param[i]! * shrink;
       const g = grad[i]! + l2 * param[i]!;
       expAvg[i] = expAvg[i]! + (1 - beta1) * (g - expAvg[i]!); // lerp, as PyTorch
@@ -64,9 +61,7 @@ export class Adam extends Optimizer<AdamOptions> {
         second = maxExpAvgSq[i]!;
       }
       param[i] = param[i]! - (stepSize * expAvg[i]!) / (Math.sqrt(second) / bias2Sqrt + eps);
-      if (measure) measureStep(size, before, param[i]!);
     }
-    return measure ? size : undefined;
   }
 }
 

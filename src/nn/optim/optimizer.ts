@@ -68,9 +68,10 @@ export abstract class Optimizer<O extends BaseOptions> {
 
   /**
    * Updates one parameter in place from its gradient, its state and its group's options. When
-   * `measure` is true a monitor watches the parameter: the update returns its step's size (Σw²
-   * after it, Σ(Δw)², see `measureStep`), which spares the monitor a copy of the weights. Returning
-   * nothing is always allowed: the monitor then compares with its copy.
+   * `measure` is true a monitor watches the parameter: an update that can measure its step cheaply
+   * returns its size (Σw² of the new values as stored, Σ(new − old)²), which spares the monitor a
+   * copy of the weights (plain SGD does, in its SIMD kernel). Returning nothing is always allowed:
+   * the monitor then compares with its copy.
    */
   protected abstract update(param: TypedArray, grad: TypedArray, state: ParamState, group: ParamGroup<O>, measure: boolean): UpdateSize | void;
 

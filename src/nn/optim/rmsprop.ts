@@ -1,6 +1,5 @@
 import { ArgumentError, checkBoolean } from '../../errors.js';
 import type { TypedArray } from '../../tensor/dtype.js';
-import { measureStep, type UpdateSize } from '../../tensor/kernels/update-size.js';
 import { Optimizer, checkRange, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
 /** Options of `RMSprop` (defaults as `torch.optim.RMSprop`). */
@@ -37,15 +36,13 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     checkRange('RMSprop', 'momentum', group.momentum);
   }
 
-  protected update(param: TypedArray, grad: TypedArray, state: ParamState, group: ParamGroup<RMSpropOptions>, measure: boolean): UpdateSize | undefined {
+  protected update(param: TypedArray, grad: TypedArray, state: ParamState, group: ParamGroup<RMSpropOptions>): void {
     const { lr, alpha, eps, weightDecay, momentum, centered } = group;
     const squareAvg = this.buffer(state, 'squareAvg', param);
     const gradAvg = centered ? this.buffer(state, 'gradAvg', param) : null;
     const momentumBuffer = momentum > 0 ? this.buffer(state, 'momentumBuffer', param) : null;
-    const size = { weight: 0, update: 0 };
     for (let i = 0; i < param.length; i++) {
-      const before = param[i]!;
-      const g = grad[i]! + weightDecay * before;
+      const g = grad[i]! + weightDecay * param[i]!;
       squareAvg[i] = alpha * squareAvg[i]! + (1 - alpha) * g * g;
       let variance = squareAvg[i]!;
       if (gradAvg !== null) {
@@ -59,8 +56,6 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
       } else {
         param[i] = param[i]! - lr * direction;
       }
-      if (measure) measureStep(size, before, param[i]!);
     }
-    return measure ? size : undefined;
   }
 }

@@ -1,6 +1,6 @@
 import type { TypedArray } from '../dtype.js';
 import { trySgdWasm } from '../wasm/backend.js';
-import { measureStep, type UpdateSize } from './update-size.js';
+import type { UpdateSize } from './update-size.js';
 
 /*
  * Optimizer updates, in place, and the measure of their size. They touch every parameter once per step, so on a small, deep
@@ -28,11 +28,14 @@ export function sgdUpdate(param: TypedArray, grad: TypedArray, lr: number, weigh
 
 /** The TypeScript SGD loop that also sums the new weights' squares and the squares of the steps it took. */
 function sgdMeasuredLoop(param: TypedArray, grad: TypedArray, lr: number, weightDecay: number): UpdateSize {
-  const size = { weight: 0, update: 0 };
+  let weight = 0;
+  let update = 0;
   for (let i = 0; i < param.length; i++) {
     const before = param[i]!;
     param[i] = before - lr * (grad[i]! + weightDecay * before);
-    measureStep(size, before, param[i]!); // as stored: rounded to float32 for a float32 parameter
+    const after = param[i]!; // as stored: rounded to float32 for a float32 parameter
+    weight += after * after;
+    update += (after - before) * (after - before);
   }
-  return size;
+  return { weight, update };
 }

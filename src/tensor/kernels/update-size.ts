@@ -28,14 +28,3 @@ export function weightAndUpdateLoop(data: TypedArray, previous: TypedArray): Upd
   return { weight, update };
 }
 
-/**
- * Adds one element's step to `size`: the optimizers' loops call it with the value before their
- * update and the value as stored after it (so a float32 parameter's step is measured as rounded).
- * @example
- * const size = { weight: 0, update: 0 };
- * for (let i = 0; i < w.length; i++) { const before = w[i]; w[i] = before - lr * g[i]; measureStep(size, before, w[i]); }
- */
-export function measureStep(size: UpdateSize, before: number, after: number): void {
-  size.weight += after * after;
-  size.update += (after - before) * (after - before);
-}
