@@ -227,7 +227,8 @@ export class LayoutCache {
   }
 }
 
-function sameTensors(a: readonly Tensor[], b: readonly Tensor[]): boolean {
+/** True when both lists hold the same tensors in the same order. */
+export function sameTensors(a: readonly Tensor[], b: readonly Tensor[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

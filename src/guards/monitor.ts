@@ -9,7 +9,7 @@ import { weightInits, type WeightInit } from './diagnose-causes.js';
 import { monitorToJSONLines, type MonitorSnapshot } from './monitor-export.js';
 import { recordUpdates, type MonitorRecord, type MonitorSpikeEvent } from './monitor-record.js';
 import { fillReport } from './monitor-report.js';
-import { LayoutCache, SlotRing, type Slot } from './monitor-store.js';
+import { LayoutCache, SlotRing, sameTensors, type Slot } from './monitor-store.js';
 import { RingBuffer } from './ring.js';
 import { spikeDetection, type ObserveContext, type SpikeDetector } from './spike.js';
 
@@ -134,10 +134,13 @@ export class Monitor implements Guard {
     const record = this.buildRecord(pass, event.parameters, event.grads, true);
     pass.record = record;
     fillReport(control.report, record);
-    // why: a copy is taken only the first time a parameter is seen; `afterStep` refreshes it as it
-    // measures, or uses the optimizer's own measure of its step when it made one (see UpdateMeter)
-    if (this.trackUpdates) for (const param of event.parameters) this.updates.remember(param, param.data, param.version);
-    this.lastParameters = event.parameters;
+    // why: a copy is taken only the first time a parameter is seen (a training loop passes the same
+    // ones every step); `afterStep` refreshes it as it measures, or uses the optimizer's own measure
+    // of its step when it made one (see UpdateMeter)
+    if (!sameTensors(this.lastParameters, event.parameters)) {
+      if (this.trackUpdates) for (const param of event.parameters) this.updates.remember(param, param.data, param.version);
+      this.lastParameters = event.parameters;
+    }
     for (const spike of record.spikes) {
       control.report.actions.push({ guard: 'monitor', kind: 'spike', target: spike, message: `monitor: ${spike} spike at step ${record.step}` });
     }
