@@ -111,7 +111,8 @@ function propagate(
   // why: plain loops, not map closures: this runs for every node of every pass (step B has ~70)
   const needsGrad = new Array<boolean>(n);
   for (let i = 0; i < n; i++) needsGrad[i] = inputs[i]!.requiresGrad;
-  const raw = OPS[node.op].vjp({ data: gradOut, shape: outShape }, node.saved as never, node as never, needsGrad);
+  const watched = guards.length > 0 || anomaly; // then kernels may measure the gradients they write
+  const raw = OPS[node.op].vjp({ data: gradOut, shape: outShape }, node.saved as never, node as never, needsGrad, watched);
   if (raw.length !== n) throw new GradientError(node.op, `internal: the VJP returned ${raw.length} gradients for ${n} inputs`);
   const grads = new Array<TypedArray | null>(n);
   for (let i = 0; i < n; i++) {
@@ -120,17 +121,21 @@ function propagate(
   }
   let passedOn = false;
   for (let i = 0; i < n; i++) if (grads[i]?.buffer === gradOut.buffer) passedOn = true;
-  if (guards.length === 0 && !anomaly) queueGradients(inputs, grads, null, gradOut, pending);
+  if (!watched) queueGradients(inputs, grads, null, gradOut, pending);
   else {
-    const views = runNodeGuards(node, incoming, outShape, grads, guards, pass, anomaly);
+    const views = runNodeGuards(node, incoming, outShape, grads, raw, guards, pass, anomaly);
     if (!pass.stopped) queueGradients(inputs, grads, views, gradOut, pending);
   }
   return passedOn;
 }
 
-/** Shows a node's gradients to anomaly mode and the guards; returns the views it made of its input gradients. */
+/**
+ * Shows a node's gradients to anomaly mode and the guards; returns the views it made of its input
+ * gradients. A view starts with the statistics the VJP's kernel measured when the engine passes
+ * that very buffer on (not a sum to the input's shape or a cast of it).
+ */
 function runNodeGuards(
-  node: Node, incoming: Pending, outShape: Shape, grads: ReadonlyArray<TypedArray | null>,
+  node: Node, incoming: Pending, outShape: Shape, grads: ReadonlyArray<TypedArray | null>, raw: ReadonlyArray<Gradient | null>,
   guards: readonly Guard[], pass: Pass, anomaly: boolean,
 ): Array<GradientView | null> {
   const inputs = node.inputs;
@@ -139,7 +144,8 @@ function runNodeGuards(
   const views = new Array<GradientView | null>(n);
   for (let i = 0; i < n; i++) {
     const g = grads[i] ?? null;
-    views[i] = g === null ? null : g === incoming.data ? gradOutView : new GradientView(g, inputs[i]!.shape);
+    const measured = raw[i]?.data === g ? raw[i]?.stats : undefined;
+    views[i] = g === null ? null : g === incoming.data ? gradOutView : new GradientView(g, inputs[i]!.shape, measured);
   }
   const event = new NodeEvent(node, gradOutView, views);
   if (anomaly && isNonFiniteProducer(event)) {

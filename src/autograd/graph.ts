@@ -1,5 +1,6 @@
 import { ArgumentError, describeValue } from '../errors.js';
 import type { TypedArray } from '../tensor/dtype.js';
+import type { BufferStats } from '../tensor/kernels/reduce.js';
 import type { Shape } from '../tensor/shape.js';
 import type { OpName, OpSpec } from './ops/spec.js';
 import type { Tensor } from './tensor.js';
@@ -34,6 +35,13 @@ export interface Node<P extends OpName = OpName> {
 export interface Gradient {
   readonly data: TypedArray;
   readonly shape: Shape;
+  /** Σx², max |x| of `data`, when the kernel that wrote it measured them on the way (see OpDef.vjp). */
+  readonly stats?: BufferStats;
+}
+
+/** A VJP's gradient, with the statistics its kernel measured when it did (see OpDef.vjp). */
+export function gradientWithStats(data: TypedArray, shape: Shape, stats: BufferStats | undefined): Gradient {
+  return stats === undefined ? { data, shape } : { data, shape, stats };
 }
 
 // ---- Global modes: gradient recording, anomaly detection, module scope ----

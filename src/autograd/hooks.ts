@@ -27,12 +27,16 @@ import type { Tensor } from './tensor.js';
  * view.scale(2); // data is [6, 8]; view.norm is 10 without a new scan
  */
 export class GradientView {
-  private cachedStats: BufferStats | null = null;
+  private cachedStats: BufferStats | null;
   private cachedFinite: boolean | null = null;
+  /** `stats`, when given, must be those of `data` now (a kernel measured them as it wrote it). */
   constructor(
     readonly data: TypedArray,
     readonly shape: Shape,
-  ) {}
+    stats?: BufferStats,
+  ) {
+    this.cachedStats = stats ?? null;
+  }
 
   get stats(): BufferStats {
     if (this.cachedStats === null) this.cachedStats = bufferStats(this.data);

@@ -62,7 +62,7 @@ export const relu: OpDef<'relu'> = {
   saves: [0],
   shape: ([x]) => x!.shape,
   forward: ([x], _attrs, _shape, dtype) => ({ out: mapElements(x!.data, dtype, unary.relu), saved: x!.data }),
-  vjp: (gradOut, x) => elementwiseGradient(gradOut, x, unary.reluBackward),
+  vjp: (gradOut, x, _node, _needsGrad, measure) => elementwiseGradient(gradOut, x, unary.reluBackward, measure),
 };
 
 // d leakyRelu(x) = dx where x > 0, else slope·dx

@@ -4,7 +4,7 @@ import { matmul as matmulKernel } from '../../tensor/kernels/matmul.js';
 import { sumAxis } from '../../tensor/kernels/reduce.js';
 import { transpose2d } from '../../tensor/kernels/layout.js';
 import { matrixShape, type Shape } from '../../tensor/shape.js';
-import type { Gradient } from '../graph.js';
+import { gradientWithStats, type Gradient } from '../graph.js';
 import type { OpDef } from './op.js';
 
 /*
@@ -104,20 +104,20 @@ export const linear: OpDef<'linear'> = {
     matmulKernel(x!.data, weight!.data, out, rows, inFeatures, outFeatures, false, true, hasBias);
     return { out, saved: [x!.data, weight!.data] };
   },
-  vjp(gradOut, [x, weight], node, needsGrad) {
+  vjp(gradOut, [x, weight], node, needsGrad, measure) {
     const [rows, outFeatures] = matrixShape(node.outputShape);
     const inFeatures = node.inputs[0]!.shape[1]!;
     const dtype = dtypeOf(gradOut.data);
     const grads: Array<Gradient | null> = node.attrs.hasBias ? [null, null, null] : [null, null];
     if (needsGrad[0]) {
       const dx = allocate(dtype, rows * inFeatures);
-      matmulKernel(gradOut.data, weight, dx, rows, outFeatures, inFeatures);
-      grads[0] = { data: dx, shape: [rows, inFeatures] };
+      const stats = matmulKernel(gradOut.data, weight, dx, rows, outFeatures, inFeatures, false, false, false, measure);
+      grads[0] = gradientWithStats(dx, [rows, inFeatures], stats);
     }
     if (needsGrad[1]) {
       const dw = allocate(dtype, outFeatures * inFeatures);
-      matmulKernel(gradOut.data, x, dw, outFeatures, rows, inFeatures, true, false);
-      grads[1] = { data: dw, shape: [outFeatures, inFeatures] };
+      const stats = matmulKernel(gradOut.data, x, dw, outFeatures, rows, inFeatures, true, false, false, measure);
+      grads[1] = gradientWithStats(dw, [outFeatures, inFeatures], stats);
     }
     if (node.attrs.hasBias && needsGrad[2]) {
       const db = allocate(dtype, outFeatures);

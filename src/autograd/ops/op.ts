@@ -26,13 +26,15 @@ export type SavedRef = number | 'output';
  * - `forward` computes the output and returns what the VJP needs (`saved`).
  * - `vjp` maps the gradient of the output to a gradient for each input (`null` where
  *   `needsGrad[i]` is false). It may return output-shaped gradients for broadcast inputs:
- *   the engine sums them back to the input's shape, once, for every op.
+ *   the engine sums them back to the input's shape, once, for every op. `measure` is true when
+ *   guards watch the pass: a gradient may then carry the statistics (`Gradient.stats`) its
+ *   kernel took on the way, as long as the VJP returns the buffer as that kernel left it.
  */
 export interface OpDef<P extends OpName> {
   readonly saves: readonly SavedRef[];
   shape(inputs: readonly TensorData[], attrs: Attrs<P>): Shape;
   forward(inputs: readonly TensorData[], attrs: Attrs<P>, outShape: Shape, dtype: DType): { out: TypedArray; saved: Saved<P> };
-  vjp(gradOut: Gradient, saved: Saved<P>, node: Node<P>, needsGrad: readonly boolean[]): Array<Gradient | null>;
+  vjp(gradOut: Gradient, saved: Saved<P>, node: Node<P>, needsGrad: readonly boolean[], measure: boolean): Array<Gradient | null>;
 }
 
 /** The registry's type: one definition for every op name, or the build fails. */

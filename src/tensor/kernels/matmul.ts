@@ -1,5 +1,6 @@
 import type { TypedArray } from '../dtype.js';
 import { tryMatmulWasm } from '../wasm/backend.js';
+import type { BufferStats } from './reduce.js';
 
 /*
  * Matrix product, blocked the way BLAS libraries do it (Goto & van de Geijn, "Anatomy of
@@ -51,7 +52,9 @@ function float64Scratch(n: number): number[] {
  *   dA = dOut·Bᵀ  → matmul(dOut, B, dA, M, N, K, false, true)
  *   dB = Aᵀ·dOut  → matmul(A, dOut, dB, K, M, N, true, false)
  * All arrays are contiguous row-major and must not alias `out`. Products are summed in
- * float64 and rounded once when stored, for float32 and float64 alike.
+ * float64 and rounded once when stored, for float32 and float64 alike. With `measure`, returns
+ * out's statistics when the WebAssembly kernel could take them on the way (see `matmulWasm`);
+ * undefined means: measure `out` yourself if you need them.
  */
 export function matmul(
   a: TypedArray,
@@ -63,11 +66,13 @@ export function matmul(
   transA = false,
   transB = false,
   accumulate = false,
-): void {
+  measure = false,
+): BufferStats | undefined {
   // WebAssembly SIMD path (src/tensor/wasm): float32 products large enough to pay for the copies.
-  if (tryMatmulWasm(a, b, out, M, K, N, transA, transB, accumulate)) return;
+  const ran = tryMatmulWasm(a, b, out, M, K, N, transA, transB, accumulate, measure);
+  if (ran !== undefined) return ran ?? undefined;
   if (!accumulate) out.fill(0);
-  if (M === 0 || N === 0 || K === 0) return;
+  if (M === 0 || N === 0 || K === 0) return undefined;
   for (let jc = 0; jc < N; jc += NC) {
     const nc = Math.min(NC, N - jc);
     for (let pc = 0; pc < K; pc += KC) {
@@ -80,6 +85,7 @@ export function matmul(
       }
     }
   }
+  return undefined;
 }
 
 /** The packed depth: kc rounded up to even, because the micro-kernel takes two depths per step. */

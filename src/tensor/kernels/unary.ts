@@ -1,4 +1,5 @@
 import type { TypedArray } from '../dtype.js';
+import type { BufferStats } from './reduce.js';
 import { tryReluBackwardWasm, tryReluWasm, tryScaleWasm } from '../wasm/backend.js';
 
 /*
@@ -126,14 +127,18 @@ export function clamp(x: TypedArray, min: number, max: number, out: TypedArray):
 
 /**
  * out = 0 where x ≤ 0, else gradOut (relu'(0) = 0). Written as PyTorch's threshold_backward,
- * so a NaN input passes the gradient on, as it does in PyTorch.
+ * so a NaN input passes the gradient on, as it does in PyTorch. With `measure`, returns out's
+ * statistics when the WebAssembly kernel took them on the way (undefined: measure it yourself).
  */
-export function reluBackward(x: TypedArray, gradOut: TypedArray, out: TypedArray): void {
-  if (tryReluBackwardWasm(x, gradOut, out)) return;
+export function reluBackward(x: TypedArray, gradOut: TypedArray, out: TypedArray, measure = false): BufferStats | undefined {
+  const ran = tryReluBackwardWasm(x, gradOut, out, measure);
+  if (ran !== undefined) return ran ?? undefined;
   if (x instanceof Float32Array && gradOut instanceof Float32Array && out instanceof Float32Array) {
-    return reluBits(bitsOf(gradOut), bitsOf(out), bitsOf(x));
+    reluBits(bitsOf(gradOut), bitsOf(out), bitsOf(x));
+    return undefined;
   }
   for (let i = 0; i < x.length; i++) out[i] = x[i]! <= 0 ? 0 : gradOut[i]!;
+  return undefined;
 }
 
 /** out = gradOut · (x > 0 ? 1 : slope). */

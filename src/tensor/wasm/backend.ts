@@ -83,19 +83,25 @@ function kernelsFor(work: number, threshold: number, memory: number): WasmKernel
 }
 
 /**
- * Runs the matmul on WebAssembly when the backend choice, the dtype and the size allow it and
- * returns true; returns false to let the TypeScript kernel do it. Same contract as `matmul`.
+ * What a WebAssembly kernel that can measure its output reports: undefined when it did not run
+ * (TypeScript does the work), null when it ran without statistics, or the output's statistics
+ * (Σx², max |x|), taken while the output was still in kernel memory, when asked and finite.
+ */
+export type MeasuredRun = BufferStats | null | undefined;
+
+/**
+ * Runs the matmul on WebAssembly when the backend choice, the dtype and the size allow it; undefined
+ * lets the TypeScript kernel do it. Same contract as `matmul`; `measure` asks for the output's statistics.
  */
 export function tryMatmulWasm(
   a: TypedArray, b: TypedArray, out: TypedArray,
   M: number, K: number, N: number,
-  transA: boolean, transB: boolean, accumulate: boolean,
-): boolean {
-  if (!(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) return false;
+  transA: boolean, transB: boolean, accumulate: boolean, measure = false,
+): MeasuredRun {
+  if (!(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) return undefined;
   const kernels = kernelsFor(M * K * N, MATMUL_WASM_THRESHOLD, matmulMemoryFloats(M, K, N));
-  if (kernels === undefined) return false;
-  matmulWasm(kernels, a, b, out, M, K, N, transA, transB, accumulate);
-  return true;
+  if (kernels === undefined) return undefined;
+  return matmulWasm(kernels, a, b, out, M, K, N, transA, transB, accumulate, measure);
 }
 
 /**
@@ -146,13 +152,12 @@ export function tryReluWasm(x: TypedArray, out: TypedArray): boolean {
   return true;
 }
 
-/** out = 0 where x ≤ 0, else gradOut, on WebAssembly; false to let TypeScript do it. */
-export function tryReluBackwardWasm(x: TypedArray, gradOut: TypedArray, out: TypedArray): boolean {
-  if (!(x instanceof Float32Array && gradOut instanceof Float32Array && out instanceof Float32Array)) return false;
+/** out = 0 where x ≤ 0, else gradOut, on WebAssembly (undefined to let TypeScript do it); `measure` as in `tryMatmulWasm`. */
+export function tryReluBackwardWasm(x: TypedArray, gradOut: TypedArray, out: TypedArray, measure = false): MeasuredRun {
+  if (!(x instanceof Float32Array && gradOut instanceof Float32Array && out instanceof Float32Array)) return undefined;
   const kernels = kernelsFor(x.length, ELEMENTWISE_WASM_THRESHOLD, 3 * x.length);
-  if (kernels === undefined) return false;
-  reluBackwardWasm(kernels, x, gradOut, out);
-  return true;
+  if (kernels === undefined) return undefined;
+  return reluBackwardWasm(kernels, x, gradOut, out, measure);
 }
 
 /** Σx (float64 accumulation) on WebAssembly, or undefined to let TypeScript do it. */
@@ -173,7 +178,7 @@ export const STATS_WASM_THRESHOLD = 512;
 export function tryStatsWasm(x: TypedArray): BufferStats | undefined {
   if (!(x instanceof Float32Array)) return undefined;
   const kernels = kernelsFor(x.length, STATS_WASM_THRESHOLD, x.length + 8);
-  return kernels === undefined ? undefined : statsWasm(kernels, x);
+  return kernels === undefined ? undefined : statsWasm(kernels, x) ?? undefined;
 }
 
 /** True when `tryStatsWasm(x)` would take `x`: then the statistics cost about what a finiteness scan costs. */

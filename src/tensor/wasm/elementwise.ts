@@ -32,15 +32,20 @@ export function reluWasm(kernels: WasmKernels, x: Float32Array, out: Float32Arra
   out.set(memory.subarray(slot, slot + n));
 }
 
-/** out = 0 where x ≤ 0, else gradOut (NaN in x passes the gradient, as PyTorch's threshold_backward). */
-export function reluBackwardWasm(kernels: WasmKernels, x: Float32Array, gradOut: Float32Array, out: Float32Array): void {
+/**
+ * out = 0 where x ≤ 0, else gradOut (NaN in x passes the gradient, as PyTorch's threshold_backward).
+ * With `measure`, also the output's statistics, taken in kernel memory (see `statsInMemory`).
+ */
+export function reluBackwardWasm(kernels: WasmKernels, x: Float32Array, gradOut: Float32Array, out: Float32Array, measure = false): BufferStats | null {
   const n = x.length;
   const slot = slotFloats(n);
-  const memory = memoryFloats(kernels, 3 * slot);
+  const memory = memoryFloats(kernels, 3 * slot + BLOCK_FLOATS);
   memory.set(x, 0);
   memory.set(gradOut, slot);
+  if (measure) memory.fill(0, slot + n, 2 * slot); // a zero gradient in the padding gives a zero output there
   kernel(kernels, 'reluBackward')(0, slot * 4, 2 * slot * 4, slot * 4);
   out.set(memory.subarray(2 * slot, 2 * slot + n));
+  return measure ? statsInMemory(kernels, 2 * slot, n, 3 * slot) : null;
 }
 
 /** Σx, accumulated in float64. */
@@ -54,18 +59,25 @@ export function sumWasm(kernels: WasmKernels, x: Float32Array): number {
 }
 
 /**
- * Σx² and max |x| ignoring NaN of a float32 buffer, in one pass (the `squares` kernel); undefined
- * when the sum is not finite (elements above ~4e9, or NaN/±Inf): the caller's float64 loop then
- * gives the exact figures and counts the non-finite values.
+ * Σx² and max |x| ignoring NaN of the `n` floats at float offset `at` of the kernel memory, whose
+ * padding up to whole blocks is zero, in one pass (the `squares` kernel); `maxAt` is scratch for
+ * one f32. null when the sum is not finite (elements above ~4e9, or NaN/±Inf): the float64 loop
+ * then gives the exact figures and counts the non-finite values.
  */
-export function statsWasm(kernels: WasmKernels, x: Float32Array): BufferStats | undefined {
+export function statsInMemory(kernels: WasmKernels, at: number, n: number, maxAt: number): BufferStats | null {
+  const sumOfSquares = kernel(kernels, 'squares')(at * 4, slotFloats(n) * 4, maxAt * 4) / (SQUARES_SCALE * SQUARES_SCALE);
+  if (!Number.isFinite(sumOfSquares)) return null;
+  return { sumOfSquares, maxAbs: memoryFloats(kernels, maxAt + 1)[maxAt]!, nonFiniteCount: 0 };
+}
+
+/** Σx² and max |x| ignoring NaN of a float32 buffer (see `statsInMemory`). */
+export function statsWasm(kernels: WasmKernels, x: Float32Array): BufferStats | null {
   const n = x.length;
   const slot = slotFloats(n);
   const memory = memoryFloats(kernels, slot + BLOCK_FLOATS);
   memory.set(x, 0);
   memory.fill(0, n, slot);
-  const sumOfSquares = kernel(kernels, 'squares')(0, slot * 4, slot * 4) / (SQUARES_SCALE * SQUARES_SCALE);
-  return Number.isFinite(sumOfSquares) ? { sumOfSquares, maxAbs: memory[slot]!, nonFiniteCount: 0 } : undefined;
+  return statsInMemory(kernels, 0, n, slot);
 }
 
 /**

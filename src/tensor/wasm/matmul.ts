@@ -1,5 +1,8 @@
 import { TILE } from './matmul-kernel.js';
 import { packOperand, type OperandView } from './pack.js';
+import type { BufferStats } from '../kernels/reduce.js';
+import { BLOCK_FLOATS } from './elementwise-kernel.js';
+import { statsInMemory } from './elementwise.js';
 import { kernel, memoryFloats, type WasmKernels } from './runtime.js';
 
 /** Float offsets of the areas of the kernel memory one matmul uses, and the total it needs. */
@@ -26,7 +29,7 @@ function layout(M: number, K: number, N: number): Layout {
 
 /** How many floats of kernel memory a matmul of this size needs (the memory grows to it and stays). */
 export function matmulMemoryFloats(M: number, K: number, N: number): number {
-  return layout(M, K, N).end;
+  return layout(M, K, N).end + BLOCK_FLOATS; // and one block of scratch after C
 }
 
 /**
@@ -38,25 +41,28 @@ export function matmulMemoryFloats(M: number, K: number, N: number): number {
  *    TILE.columns columns (this is where the transpose flags are absorbed), zero-padded to
  *    whole tiles;
  * 2. with `accumulate`, copy `out` into C so the kernel adds to it;
- * 3. run the kernel over every tile, then copy the M×N part of C back to `out`.
+ * 3. run the kernel over every tile, then copy the M×N part of C back to `out`;
+ * 4. with `measure`, return C's statistics (Σx², max |x|) from the kernel memory, when C's rows are
+ *    contiguous (N a whole number of tiles), it fills whole blocks and nothing was accumulated:
+ *    the guards' one-pass statistics without copying the result in again. null otherwise.
  */
 export function matmulWasm(
   kernels: WasmKernels,
   a: Float32Array, b: Float32Array, out: Float32Array,
   M: number, K: number, N: number,
-  transA: boolean, transB: boolean, accumulate: boolean,
-): void {
-  if (M === 0 || N === 0) return;
+  transA: boolean, transB: boolean, accumulate: boolean, measure = false,
+): BufferStats | null {
+  if (M === 0 || N === 0) return null;
   // why: with K = 0 the packed panels are empty and the kernel's panel loops would not run at all.
   if (K === 0) {
     if (!accumulate) out.fill(0);
-    return;
+    return null;
   }
   const rowPanels = Math.ceil(M / TILE.rows);
   const columnPanels = Math.ceil(N / TILE.columns);
   const paddedN = columnPanels * TILE.columns;
   const at = layout(M, K, N);
-  const memory = memoryFloats(kernels, at.end);
+  const memory = memoryFloats(kernels, at.end + BLOCK_FLOATS);
   const aView: OperandView = { source: a, lines: M, depth: K, lineStride: transA ? 1 : K, depthStride: transA ? M : 1 };
   const bView: OperandView = { source: b, lines: N, depth: K, lineStride: transB ? K : 1, depthStride: transB ? 1 : N };
   packOperand(kernels, memory, aView, TILE.rows, at.aStaging, at.aPacked);
@@ -65,6 +71,8 @@ export function matmulWasm(
   const gemm = kernel(kernels, 'gemm');
   gemm(at.aPacked * 4, at.bPacked * 4, at.c * 4, rowPanels, columnPanels, K, paddedN * 4, accumulate ? 1 : 0);
   copyRows(memory, at.c, paddedN, out, 0, N, M, N);
+  const measurable = measure && !accumulate && paddedN === N && (M * N) % BLOCK_FLOATS === 0;
+  return measurable ? statsInMemory(kernels, at.c, M * N, at.end) : null;
 }
 
 /** Rounds a float count up to whole v128 vectors, so every area starts 16-byte aligned. */
