@@ -1,13 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Generator, setKernelBackend } from '../src/index.js';
 import { binary } from '../src/tensor/kernels/binary.js';
-import { bufferStats, bufferStatsLoop, sumAll } from '../src/tensor/kernels/reduce.js';
+import { sumAll } from '../src/tensor/kernels/reduce.js';
 import { relu, reluBackward, scaleInPlace } from '../src/tensor/kernels/unary.js';
 import {
-  ELEMENTWISE_WASM_THRESHOLD, STATS_WASM_THRESHOLD, SUM_WASM_THRESHOLD, statsOnWasm, tryBinaryWasm, tryReluBackwardWasm, tryReluWasm,
-  tryScaleWasm, tryStatsWasm, trySgdWasm, trySumWasm,
+  ELEMENTWISE_WASM_THRESHOLD, SUM_WASM_THRESHOLD, tryBinaryWasm, tryReluBackwardWasm, tryReluWasm, tryScaleWasm, trySgdWasm, trySumWasm,
 } from '../src/tensor/wasm/backend.js';
-import { binaryWasm, reluBackwardWasm, reluWasm, sgdWasm, statsWasm, sumWasm } from '../src/tensor/wasm/elementwise.js';
+import { binaryWasm, reluBackwardWasm, reluWasm, sgdWasm, sumWasm } from '../src/tensor/wasm/elementwise.js';
 import { sgdUpdate } from '../src/tensor/kernels/optim.js';
 import { loadKernels, type WasmKernels } from '../src/tensor/wasm/runtime.js';
 import { expectAllClose } from './helpers.js';
@@ -28,7 +27,7 @@ function kernels(): WasmKernels {
 
 // Lengths around the 8-float block: empty, shorter than a block, exact blocks, ragged tails, large.
 const LENGTHS = [0, 1, 3, 7, 8, 9, 16, 31, 257, 1000, 4099];
-/** Relative error allowed for Σx² from the `squares` kernel's float32 partial sums (each square rounds at ~6e-8). */
+/** Relative error allowed for sums of squares from float32 partial sums (each square rounds at ~6e-8). */
 const SQUARES_RTOL = 1e-6;
 
 afterEach(() => setKernelBackend('auto'));
@@ -118,75 +117,6 @@ describe('elementwise dispatch hooks', () => {
     expect(tryReluWasm(a, new Float32Array(4))).toBe(true);
     setKernelBackend('ts');
     expect(tryReluWasm(random(4096), new Float32Array(4096))).toBe(false);
-  });
-});
-
-describe('WebAssembly SIMD gradient statistics', () => {
-  it('Σx² and max |x| match a direct float64 computation on every length', () => {
-    for (const n of LENGTHS) {
-      const x = random(n);
-      let squares = 0;
-      let max = 0;
-      for (const v of x) {
-        squares += v * v;
-        max = Math.max(max, Math.abs(v));
-      }
-      const stats = statsWasm(kernels(), x)!;
-      // float32 partial sums of ~64 squares each: ~1e-7 relative, the precision of PyTorch's float32 norm
-      expectAllClose([stats.sumOfSquares], [squares], { rtol: SQUARES_RTOL, atol: 0, message: `Σx² length ${n}` });
-      expect(stats.maxAbs, `max length ${n}`).toBe(max);
-    }
-  });
-
-  it('leave a buffer holding NaN or ±Inf to the float64 loop, which counts them', () => {
-    setKernelBackend('wasm');
-    const x = random(1000);
-    x[17] = NaN;
-    expect(statsWasm(kernels(), x)).toBeNull();
-    expect(bufferStats(x)).toMatchObject({ sumOfSquares: NaN, nonFiniteCount: 1 });
-    expect(bufferStats(x).maxAbs).toBeLessThanOrEqual(1); // NaN is counted, not a maximum
-    x[17] = -Infinity;
-    expect(statsWasm(kernels(), x)).toBeNull();
-    expect(bufferStats(x)).toEqual({ sumOfSquares: Infinity, maxAbs: Infinity, nonFiniteCount: 1 });
-  });
-
-  it('bufferStats gives the TypeScript loop\'s figures and exact non-finite count on the WebAssembly path', () => {
-    setKernelBackend('wasm');
-    for (const n of [1, 9, 1000, 4099]) {
-      const x = random(n);
-      if (n > 3) x.set([NaN, Infinity, -Infinity], 1);
-      const fast = bufferStats(x);
-      const loop = bufferStatsLoop(x);
-      expect(fast.nonFiniteCount, `length ${n}`).toBe(loop.nonFiniteCount);
-      expect(fast.maxAbs).toBe(loop.maxAbs);
-      if (loop.nonFiniteCount === 0) expectAllClose([fast.sumOfSquares], [loop.sumOfSquares], { rtol: SQUARES_RTOL, atol: 0 });
-    }
-  });
-
-  it('keep a finite square beyond float32\'s range finite (the float64 loop takes over) and stay exact on tiny values', () => {
-    setKernelBackend('wasm');
-    const x = random(1500);
-    for (const huge of [1e20, 1e10]) {
-      x[700] = huge; // 1e20² overflows float32; 1e10² does not, but scaled by 2⁶⁴ it does
-      expect(statsWasm(kernels(), x), `${huge}`).toBeNull();
-      expect(bufferStats(x).sumOfSquares).toBe(bufferStatsLoop(x).sumOfSquares); // the float64 sum, finite
-    }
-    const tiny = x.map((v) => v * 1e-25); // squares far below float32's smallest normal
-    expectAllClose([statsWasm(kernels(), tiny)!.sumOfSquares], [bufferStatsLoop(tiny).sumOfSquares], { rtol: SQUARES_RTOL, atol: 0 });
-  });
-
-  it('sum squares of 100,000 elements, many chunks, to ~1e-7 relative', () => {
-    const x = random(100_003);
-    expectAllClose([statsWasm(kernels(), x)!.sumOfSquares], [bufferStatsLoop(x).sumOfSquares], { rtol: SQUARES_RTOL, atol: 0 });
-  });
-
-  it('take float32 buffers from the threshold on, and never float64 or the forced TypeScript path', () => {
-    setKernelBackend('auto');
-    expect(tryStatsWasm(random(STATS_WASM_THRESHOLD))).toBeDefined();
-    expect(tryStatsWasm(random(STATS_WASM_THRESHOLD - 1))).toBeUndefined();
-    expect(statsOnWasm(new Float64Array(STATS_WASM_THRESHOLD))).toBe(false);
-    setKernelBackend('ts');
-    expect(statsOnWasm(random(4096))).toBe(false);
   });
 });
 
