@@ -4,6 +4,7 @@ import { weightAndUpdateLoop } from '../src/tensor/kernels/update-size.js';
 import { UpdateMeter, recordUpdateSize, updateSizeWanted } from '../src/tensor/kernels/update-meter.js';
 import { STATS_WASM_THRESHOLD } from '../src/tensor/wasm/backend.js';
 import { ResidentCopies } from '../src/tensor/wasm/resident.js';
+import { fullGc } from './gc.js';
 
 /*
  * The monitor's ‖W‖ and ‖ΔW‖: `UpdateMeter` keeps a copy of each buffer and, at each measurement,
@@ -155,6 +156,13 @@ describe('UpdateMeter', () => {
 });
 
 describe('UpdateMeter with versions: the optimizer\'s own measure', () => {
+  it('stops asking once the meter is garbage', async () => {
+    const key = random(600);
+    ((): void => new UpdateMeter().remember(key, key, 0))(); // the meter is unreachable after this line
+    await fullGc();
+    expect(updateSizeWanted(key)).toBe(false);
+  });
+
   it('asks optimizers to measure only the keys it watches with a version', () => {
     const meter = new UpdateMeter();
     const [watched, copiedOnly, other] = [random(600), random(600), random(600)];

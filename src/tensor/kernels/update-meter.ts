@@ -19,13 +19,16 @@ export interface MeasuredStep extends UpdateSize {
   versionAfter: number;
 }
 
-/** Keys some meter watches: optimizers measure their steps on these only. */
-const watchedKeys = new WeakSet<object>();
+/**
+ * The meter watching each key: optimizers measure their steps on these only, and stop once the
+ * meter (and the monitor holding it) is gone, since it is held weakly.
+ */
+const watchers = new WeakMap<object, WeakRef<UpdateMeter>>();
 const measuredSteps = new WeakMap<object, MeasuredStep>();
 
-/** True when a monitor watches `key`: the optimizer should measure its step on it (`recordUpdateSize`). */
+/** True when a live meter (a monitor) watches `key`: the optimizer should measure its step on it (`recordUpdateSize`). */
 export function updateSizeWanted(key: object): boolean {
-  return watchedKeys.has(key);
+  return watchers.get(key)?.deref() !== undefined;
 }
 
 /**
@@ -76,6 +79,7 @@ export class UpdateMeter {
   private readonly copies = new Map<object, TypedArray>();
   private readonly watches = new Map<object, Watch>();
   private resident: ResidentCopies | undefined;
+  private readonly self = new WeakRef(this);
 
   /**
    * Starts watching `key`: keeps a copy of `data` unless one of the same length and dtype is kept
@@ -84,7 +88,7 @@ export class UpdateMeter {
   remember(key: object, data: TypedArray, version?: number): void {
     if (this.holdsCopy(key, data)) return;
     if (version !== undefined) {
-      watchedKeys.add(key);
+      watchers.set(key, this.self);
       this.watches.set(key, { version, copyFresh: true, weight: NaN });
     }
     this.keepCopy(key, data);
