@@ -6,31 +6,33 @@ import { tryStatsWasm, trySumWasm } from '../wasm/backend.js';
  * (see splitAtAxis). Sums accumulate in JavaScript numbers, i.e. float64, even for float32 data.
  */
 
-/** Sum of all elements, four float64 accumulators to shorten the dependency chain. */
+/** Sum of all elements, eight float64 accumulators to shorten the dependency chain. */
 export function sumAll(x: TypedArray): number {
   return trySumWasm(x) ?? sumRange(x, 0, x.length);
 }
 
 /**
- * Σ x[start..end) with four accumulators. The leftover elements are summed *before* the main
- * loop: a tail loop after it would often never run while the function warms up, and V8 then
- * deoptimizes the hot loop's compiled code on every call that does reach the tail.
+ * Σ x[start..end) with eight accumulators (one add chain each: with four, 1M floats took ~15 %
+ * longer here). The leftover elements are summed *before* the main loop: a tail loop after it
+ * would often never run while the function warms up, and V8 then deoptimizes the hot loop's
+ * compiled code on every call that does reach the tail.
  */
 function sumRange(x: TypedArray, start: number, end: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
   let i = start;
-  const head = start + ((end - start) & 3);
+  const head = start + ((end - start) & 7);
   for (; i < head; i++) s0 += x[i]!;
-  for (; i < end; i += 4) {
+  for (; i < end; i += 8) {
     s0 += x[i]!;
     s1 += x[i + 1]!;
     s2 += x[i + 2]!;
     s3 += x[i + 3]!;
+    s4 += x[i + 4]!;
+    s5 += x[i + 5]!;
+    s6 += x[i + 6]!;
+    s7 += x[i + 7]!;
   }
-  return s0 + s1 + s2 + s3;
+  return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7;
 }
 
 /** out[o, i] = Σ_k x[o, k, i]. */
