@@ -36,9 +36,9 @@ export function updateSizeWanted(key: object): boolean {
  * from `versionBefore` to `versionAfter`.
  * @example
  * const before = param.version;
- * const size = sgdUpdate(param.data, grad, lr, 0, true);
+ * const size = sgdUpdate(param.data, grad, lr, 0, true); // undefined if it could not measure
  * param.bumpVersion();
- * recordUpdateSize(param, size, before, param.version);
+ * if (size !== undefined) recordUpdateSize(param, size, before, param.version);
  */
 export function recordUpdateSize(key: object, size: UpdateSize, versionBefore: number, versionAfter: number): void {
   measuredSteps.set(key, { weight: size.weight, update: size.update, versionBefore, versionAfter });
