@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { manualSeed, randn, tensor, type Tensor } from '../src/index.js';
 import { blocksOf, depthProduct, moduleOfParameter } from '../src/guards/amplification.js';
 import { monitor, type MonitorRecord } from '../src/guards/monitor.js';
-import { Linear, ReLU, Residual, Sequential, crossEntropy, mlp } from '../src/nn/index.js';
+import { Linear, ReLU, Sequential, crossEntropy, mlp } from '../src/nn/index.js';
 
 /** ‖a‖₂ of a plain array. */
 function norm(values: ArrayLike<number>): number {

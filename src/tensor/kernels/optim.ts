@@ -3,9 +3,9 @@ import { trySgdWasm } from '../wasm/backend.js';
 import type { UpdateSize } from './update-size.js';
 
 /*
- * Optimizer updates, in place, and the measure of their size. They touch every parameter once per step, so on a small, deep
- * network (many 64×64 weights) the update loop costs as much as a fifth of the step: worth a
- * kernel of its own like any other hot loop.
+ * Optimizer updates, in place, and the measure of their size. They touch every parameter once
+ * per step, so on a small, deep network (many 64×64 weights) the update loop costs as much as a
+ * fifth of the step: worth a kernel of its own like any other hot loop.
  */
 
 /**
