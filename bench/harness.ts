@@ -1,5 +1,6 @@
-import Benchmark from 'benchmark';
+import type BenchmarkType from 'benchmark';
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,9 @@ import vm from 'node:vm';
 
 /** What a figure means: throughput (higher is better) or time per call (lower is better). */
 export type Unit = 'GFLOP/s' | 'GB/s' | 'ms' | 'µs' | 'MB';
+
+// why require(): see the note on `tf` in peers.ts (an ESM import of a CommonJS package under tsx slows every typed-array loop).
+const Benchmark = createRequire(import.meta.url)('benchmark') as typeof BenchmarkType;
 
 /** Speed limits for one measurement, from BENCH_MAX_TIME (seconds per case, default 0.25). */
 const MAX_TIME = Number(process.env.BENCH_MAX_TIME ?? '0.25');
@@ -154,13 +158,13 @@ export function randomLabels(size: number, classes: number, seed = 7): Int32Arra
 }
 
 /**
- * Runs `script` (a file next to this one) in a fresh Node process under the same TypeScript loader
- * (tsx, through `process.execArgv`) and returns the JSON it prints on stdout; its stderr (progress)
- * goes to ours. `what` names the run in the error when the process fails.
+ * Runs `script` (a file next to this one) in a fresh Node process through bench/launch.mjs (tsx
+ * registered without tripping V8's detached-buffer check, see there) and returns the JSON it prints
+ * on stdout; its stderr (progress) goes to ours. `what` names the run in the error when the process fails.
  */
 export function runBenchProcess<T>(script: string, args: readonly string[], what: string): T {
-  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), script);
-  const child = spawnSync(process.execPath, [...process.execArgv, file, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const child = spawnSync(process.execPath, [path.join(here, 'launch.mjs'), path.join(here, script), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
   if (child.status !== 0) throw new Error(`${what}: the measuring process failed (exit ${child.status ?? child.signal})`);
   return JSON.parse(child.stdout) as T;
 }

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import type * as TensorFlow from '@tensorflow/tfjs';
+import type * as TensorFlowWasm from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -11,13 +11,28 @@ import path from 'node:path';
  */
 
 export type PeerName = 'tfjs-cpu' | 'tfjs-wasm';
-export { tf };
+
+/*
+ * why require() and not import: under tsx's loader, importing a CommonJS package through ESM
+ * makes V8 see a detached ArrayBuffer, and from then on every typed-array loop in the process
+ * (gradguard's TypeScript kernels and tfjs-cpu's alike) checks for detachment on each access and
+ * runs up to 2× slower. A user's plain Node or browser process does not pay that, so neither may
+ * the bench (see runBenchProcess in harness.ts).
+ */
+const require = createRequire(import.meta.url);
+export const tf = require('@tensorflow/tfjs') as typeof TensorFlow;
+/** The tfjs types the suites name (tf.Tensor…), beside the value `tf`. */
+export declare namespace tf {
+  type Tensor = TensorFlow.Tensor;
+  type Variable = TensorFlow.Variable;
+  type Scalar = TensorFlow.Scalar;
+}
+const { setWasmPaths } = require('@tensorflow/tfjs-backend-wasm') as typeof TensorFlowWasm;
 
 let wasmConfigured = false;
 
 /** The directory holding the wasm binaries that ship inside @tensorflow/tfjs-backend-wasm. */
 function wasmDirectory(): string {
-  const require = createRequire(import.meta.url);
   return `${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'))}/dist/`;
 }
 

@@ -1,11 +1,12 @@
-import { describe, expect, it } from 'vitest';
-import { Generator } from '../src/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Generator, setKernelBackend } from '../src/index.js';
 import type { TypedArray } from '../src/index.js';
 import { binary, type BinaryKernel } from '../src/tensor/kernels/binary.js';
 
 /*
- * The row-broadcast fast path of the binary kernels ([M,N] ⊕ [N], the bias add) against the
- * definition out[r, j] = a[r, j] ⊕ b[j], and the [M,1] column case that must not take it.
+ * The fast paths of the binary kernels against their definitions: same shape, out[i] = a[i] ⊕ b[i];
+ * the row broadcast ([M,N] ⊕ [N], the bias add), out[r, j] = a[r, j] ⊕ b[j]; and the [M,1]
+ * column case that must not take the row broadcast.
  */
 
 const generator = new Generator(31337);
@@ -23,11 +24,31 @@ function random(size: number, dtype: 'float32' | 'float64'): TypedArray {
   return data;
 }
 
+describe('binary kernels, same shape (TypeScript kernels forced, four elements per iteration)', () => {
+  afterEach(() => setKernelBackend('auto'));
+
+  it('computes a[i] ⊕ b[i] for every kernel, dtype and length, the last few included', () => {
+    setKernelBackend('ts');
+    for (const kernel of KERNELS) {
+      for (const dtype of ['float32', 'float64'] as const) {
+        for (const size of [1, 3, 4, 5, 7, 8, 9, 1023]) {
+          const a = random(size, dtype);
+          const b = random(size, dtype);
+          const out = dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
+          binary(kernel, a, [size], b, [size], out, [size]);
+          const round = dtype === 'float32' ? Math.fround : (v: number): number => v;
+          for (let i = 0; i < size; i++) expect(out[i], `${kernel} ${dtype} [${size}] at ${i}`).toBe(round(APPLY[kernel](a[i]!, b[i]!)));
+        }
+      }
+    }
+  });
+});
+
 describe('binary kernels, row broadcast', () => {
   it('computes a[r, j] ⊕ b[j] for every kernel, dtype and odd shape', () => {
     for (const kernel of KERNELS) {
       for (const dtype of ['float32', 'float64'] as const) {
-        for (const [rows, length] of [[1, 1], [3, 5], [64, 128], [7, 1], [2, 33]] as const) {
+        for (const [rows, length] of [[1, 1], [3, 5], [64, 128], [7, 1], [2, 33], [5, 4], [3, 6]] as const) {
           const a = random(rows * length, dtype);
           const b = random(length, dtype);
           const out = dtype === 'float32' ? new Float32Array(rows * length) : new Float64Array(rows * length);

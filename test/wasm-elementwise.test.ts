@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Generator, setKernelBackend } from '../src/index.js';
+import { Generator, Tensor, setKernelBackend } from '../src/index.js';
 import { binary } from '../src/tensor/kernels/binary.js';
 import { sumAll } from '../src/tensor/kernels/reduce.js';
 import { relu, reluBackward, scaleInPlace } from '../src/tensor/kernels/unary.js';
 import {
-  ELEMENTWISE_WASM_THRESHOLD, SUM_WASM_THRESHOLD, tryBinaryWasm, tryReluBackwardWasm, tryReluWasm, tryScaleWasm, trySgdWasm, trySumWasm,
+  BINARY_WASM_LIMIT, ELEMENTWISE_WASM_THRESHOLD, SUM_WASM_THRESHOLD, tryBinaryWasm, tryReluBackwardWasm, tryReluWasm, tryScaleWasm, trySgdWasm, trySumWasm,
 } from '../src/tensor/wasm/backend.js';
 import { binaryWasm, reluBackwardWasm, reluWasm, sgdWasm, sumWasm } from '../src/tensor/wasm/elementwise.js';
 import { sgdUpdate } from '../src/tensor/kernels/optim.js';
@@ -109,6 +109,17 @@ describe('elementwise dispatch hooks', () => {
     expect(tryBinaryWasm('add', a.subarray(0, 4), b.subarray(0, 4), out.subarray(0, 4))).toBe(false);
     expect(tryReluWasm(Float64Array.from(a), new Float64Array(n))).toBe(false);
     expect(trySumWasm(Float64Array.from(a))).toBeUndefined();
+  });
+
+  it('leave add and mul above BINARY_WASM_LIMIT to TypeScript, which then gives the same sums', () => {
+    setKernelBackend('auto');
+    const a = random(BINARY_WASM_LIMIT + 1);
+    const b = random(BINARY_WASM_LIMIT + 1);
+    const out = new Float32Array(BINARY_WASM_LIMIT + 1);
+    expect(tryBinaryWasm('add', a, b, out)).toBe(false);
+    expect(tryBinaryWasm('mul', a.subarray(1), b.subarray(1), out.subarray(1))).toBe(true);
+    const big = new Tensor(a, [a.length]).add(new Tensor(b, [b.length])).data;
+    for (const i of [0, 1, 4095, BINARY_WASM_LIMIT]) expect(big[i]).toBe(Math.fround(a[i]! + b[i]!));
   });
 
   it("take even tiny float32 work when 'wasm' is forced, and none when 'ts' is forced", () => {
