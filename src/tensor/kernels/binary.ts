@@ -35,36 +35,38 @@ function row(
  * why the fast paths below do four elements per iteration: V8 does not unroll loops, and with the
  * arrays arriving as parameters the per-iteration work (bounds checks, the loop test) costs as
  * much as the arithmetic; four per iteration ran 1.2–1.6× faster (1M floats and the [64,128] bias
- * add, Node 20). The one-at-a-time `row` finishes the last few.
+ * add, Node 20). The one-at-a-time `row` does the n % 4 leftovers first: a leftover loop placed
+ * after the unrolled one may never run while V8 warms the function up, and code optimized without
+ * feedback for it was deoptimized on every later call (see bench/README.md, "Leftover elements first").
  */
 
 /** out = a ⊕ b for same-length contiguous arrays: the fastest path, no stride arithmetic. */
 function same(kernel: BinaryKernel, a: TypedArray, b: TypedArray, out: TypedArray): void {
   const n = out.length;
-  let i = 0;
+  let i = n & 3;
+  if (i > 0) row(kernel, a, 0, 1, b, 0, 1, out, 0, i);
   switch (kernel) {
     case 'add':
-      for (; i + 4 <= n; i += 4) {
+      for (; i < n; i += 4) {
         out[i] = a[i]! + b[i]!; out[i + 1] = a[i + 1]! + b[i + 1]!; out[i + 2] = a[i + 2]! + b[i + 2]!; out[i + 3] = a[i + 3]! + b[i + 3]!;
       }
       break;
     case 'sub':
-      for (; i + 4 <= n; i += 4) {
+      for (; i < n; i += 4) {
         out[i] = a[i]! - b[i]!; out[i + 1] = a[i + 1]! - b[i + 1]!; out[i + 2] = a[i + 2]! - b[i + 2]!; out[i + 3] = a[i + 3]! - b[i + 3]!;
       }
       break;
     case 'mul':
-      for (; i + 4 <= n; i += 4) {
+      for (; i < n; i += 4) {
         out[i] = a[i]! * b[i]!; out[i + 1] = a[i + 1]! * b[i + 1]!; out[i + 2] = a[i + 2]! * b[i + 2]!; out[i + 3] = a[i + 3]! * b[i + 3]!;
       }
       break;
     case 'div':
-      for (; i + 4 <= n; i += 4) {
+      for (; i < n; i += 4) {
         out[i] = a[i]! / b[i]!; out[i + 1] = a[i + 1]! / b[i + 1]!; out[i + 2] = a[i + 2]! / b[i + 2]!; out[i + 3] = a[i + 3]! / b[i + 3]!;
       }
       break;
   }
-  if (i < n) row(kernel, a, i, 1, b, i, 1, out, i, n - i);
 }
 
 /**
@@ -73,34 +75,34 @@ function same(kernel: BinaryKernel, a: TypedArray, b: TypedArray, out: TypedArra
  */
 function rowBroadcast(kernel: BinaryKernel, a: TypedArray, b: TypedArray, out: TypedArray, rows: number, length: number): void {
   for (let r = 0, start = 0; r < rows; r++, start += length) {
-    let j = 0;
+    let j = length & 3;
+    if (j > 0) row(kernel, a, start, 1, b, 0, 1, out, start, j);
     switch (kernel) {
       case 'add':
-        for (; j + 4 <= length; j += 4) {
+        for (; j < length; j += 4) {
           const k = start + j;
           out[k] = a[k]! + b[j]!; out[k + 1] = a[k + 1]! + b[j + 1]!; out[k + 2] = a[k + 2]! + b[j + 2]!; out[k + 3] = a[k + 3]! + b[j + 3]!;
         }
         break;
       case 'sub':
-        for (; j + 4 <= length; j += 4) {
+        for (; j < length; j += 4) {
           const k = start + j;
           out[k] = a[k]! - b[j]!; out[k + 1] = a[k + 1]! - b[j + 1]!; out[k + 2] = a[k + 2]! - b[j + 2]!; out[k + 3] = a[k + 3]! - b[j + 3]!;
         }
         break;
       case 'mul':
-        for (; j + 4 <= length; j += 4) {
+        for (; j < length; j += 4) {
           const k = start + j;
           out[k] = a[k]! * b[j]!; out[k + 1] = a[k + 1]! * b[j + 1]!; out[k + 2] = a[k + 2]! * b[j + 2]!; out[k + 3] = a[k + 3]! * b[j + 3]!;
         }
         break;
       case 'div':
-        for (; j + 4 <= length; j += 4) {
+        for (; j < length; j += 4) {
           const k = start + j;
           out[k] = a[k]! / b[j]!; out[k + 1] = a[k + 1]! / b[j + 1]!; out[k + 2] = a[k + 2]! / b[j + 2]!; out[k + 3] = a[k + 3]! / b[j + 3]!;
         }
         break;
     }
-    if (j < length) row(kernel, a, start + j, 1, b, j, 1, out, start + j, length - j);
   }
 }
 
