@@ -50,17 +50,24 @@ export class Adam extends Optimizer<AdamOptions> {
     const l2 = this.decoupled ? 0 : weightDecay;
     // why: AdamW shrinks the weights directly, before and apart from the adaptive step
     const shrink = this.decoupled ? 1 - lr * weightDecay : 1;
-    for (let i = 0; i < param.length; i++) {
+    const keep1 = 1 - beta1;
+    const keep2 = 1 - beta2;
+    // why each stored value is read back (expAvg[i], expAvgSq[i]): the update must use it rounded
+    // to the parameter's dtype, as PyTorch does; a value read twice is read once (−14 % per element)
+    const n = param.length;
+    for (let i = 0; i < n; i++) {
       if (shrink !== 1) param[i] = param[i]! * shrink;
-      const g = grad[i]! + l2 * param[i]!;
-      expAvg[i] = expAvg[i]! + (1 - beta1) * (g - expAvg[i]!); // lerp, as PyTorch
-      expAvgSq[i] = beta2 * expAvgSq[i]! + (1 - beta2) * g * g;
+      const w = param[i]!;
+      const g = grad[i]! + l2 * w;
+      const m = expAvg[i]!;
+      expAvg[i] = m + keep1 * (g - m); // lerp, as PyTorch
+      expAvgSq[i] = beta2 * expAvgSq[i]! + keep2 * g * g;
       let second = expAvgSq[i]!;
       if (maxExpAvgSq !== null) {
         maxExpAvgSq[i] = Math.max(maxExpAvgSq[i]!, second);
         second = maxExpAvgSq[i]!;
       }
-      param[i] = param[i]! - (stepSize * expAvg[i]!) / (Math.sqrt(second) / bias2Sqrt + eps);
+      param[i] = w - (stepSize * expAvg[i]!) / (Math.sqrt(second) / bias2Sqrt + eps);
     }
   }
 }

@@ -41,20 +41,25 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     const squareAvg = this.buffer(state, 'squareAvg', param);
     const gradAvg = centered ? this.buffer(state, 'gradAvg', param) : null;
     const momentumBuffer = momentum > 0 ? this.buffer(state, 'momentumBuffer', param) : null;
-    for (let i = 0; i < param.length; i++) {
-      const g = grad[i]! + weightDecay * param[i]!;
-      squareAvg[i] = alpha * squareAvg[i]! + (1 - alpha) * g * g;
-      let variance = squareAvg[i]!;
+    const keep = 1 - alpha;
+    const n = param.length;
+    for (let i = 0; i < n; i++) {
+      const w = param[i]!;
+      const g = grad[i]! + weightDecay * w;
+      squareAvg[i] = alpha * squareAvg[i]! + keep * g * g;
+      let variance = squareAvg[i]!; // stored values are read back: rounded to the dtype, as PyTorch uses them
       if (gradAvg !== null) {
-        gradAvg[i] = gradAvg[i]! + (1 - alpha) * (g - gradAvg[i]!); // lerp, as PyTorch
-        variance -= gradAvg[i]! * gradAvg[i]!;
+        const mean = gradAvg[i]!;
+        gradAvg[i] = mean + keep * (g - mean); // lerp, as PyTorch
+        const rounded = gradAvg[i]!;
+        variance -= rounded * rounded;
       }
       const direction = g / (Math.sqrt(variance) + eps);
       if (momentumBuffer !== null) {
         momentumBuffer[i] = momentum * momentumBuffer[i]! + direction;
-        param[i] = param[i]! - lr * momentumBuffer[i]!;
+        param[i] = w - lr * momentumBuffer[i]!;
       } else {
-        param[i] = param[i]! - lr * direction;
+        param[i] = w - lr * direction;
       }
     }
   }

@@ -42,12 +42,15 @@ export class SGD extends Optimizer<SGDOptions> {
     if (momentum === 0) return sgdUpdate(param, grad, lr, weightDecay, measure);
     const first = state.buffers.momentumBuffer === undefined;
     const buffer = this.buffer(state, 'momentumBuffer', param);
-    for (let i = 0; i < param.length; i++) {
-      const g = grad[i]! + weightDecay * param[i]!;
+    const keep = 1 - dampening;
+    const n = param.length;
+    for (let i = 0; i < n; i++) {
+      const w = param[i]!;
+      const g = grad[i]! + weightDecay * w;
       // why: PyTorch starts the buffer at the first gradient itself, undamped
-      buffer[i] = first ? g : momentum * buffer[i]! + (1 - dampening) * g;
-      const direction = nesterov ? g + momentum * buffer[i]! : buffer[i]!;
-      param[i] = param[i]! - lr * direction;
+      buffer[i] = first ? g : momentum * buffer[i]! + keep * g;
+      const velocity = buffer[i]!; // read back: rounded to the dtype, as PyTorch uses it
+      param[i] = w - lr * (nesterov ? g + momentum * velocity : velocity);
     }
     // why nothing measured here: summing the step in this TypeScript loop cost more (+35 %) than
     // the monitor's copy of the weights on WebAssembly; plain SGD measures it in its SIMD kernel
