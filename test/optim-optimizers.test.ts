@@ -72,6 +72,16 @@ describe('optim.SGD', () => {
     expect(() => new optim.SGD(p, { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true })).toThrow(/Nesterov/);
     expect(() => new optim.SGD(p, { lr: -1 })).toThrow(/lr/);
   });
+
+  it('rejects a dampening that is not a number in [0, 1], a BigInt 0n included', () => {
+    const p = [tensor([1], { requiresGrad: true })];
+    for (const dampening of [0n, '0', -0.1, 1.5, NaN]) {
+      expect(() => new optim.SGD(p, { lr: 0.1, momentum: 0.9, dampening: dampening as never })).toThrow(ArgumentError);
+      expect(() => new optim.SGD(p, { lr: 0.1, momentum: 0.9, dampening: dampening as never })).toThrow(/dampening must be a number/);
+    }
+    expect(() => new optim.SGD(p, { lr: 0.1, momentum: 0.9, dampening: 0n as never })).toThrow('got 0n');
+    expect(() => new optim.SGD(p, { lr: 0.1, momentum: 0.9, dampening: 1 })).not.toThrow();
+  });
 });
 
 describe('optimizer state buffers', () => {

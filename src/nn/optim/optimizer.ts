@@ -202,6 +202,6 @@ function copyAs(source: TypedArray, like: TypedArray): TypedArray {
 export function checkRange(op: string, name: string, value: number, below = Infinity): void {
   if (!(typeof value === 'number' && value >= 0 && value < below && Number.isFinite(value))) {
     const range = below === Infinity ? '≥ 0' : `in [0, ${below})`;
-    throw new ArgumentError(op, `${name} must be a number ${range}, got ${String(value)}`);
+    throw new ArgumentError(op, `${name} must be a number ${range}, got ${describeValue(value)}`);
   }
 }

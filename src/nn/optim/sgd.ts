@@ -31,7 +31,8 @@ export class SGD extends Optimizer<SGDOptions> {
     checkRange('SGD', 'momentum', group.momentum);
     checkRange('SGD', 'weightDecay', group.weightDecay);
     checkBoolean('SGD', 'nesterov', group.nesterov);
-    if (!(group.dampening >= 0 && group.dampening <= 1)) throw new ArgumentError('SGD', `dampening must be in [0, 1], got ${group.dampening}`);
+    checkRange('SGD', 'dampening', group.dampening);
+    if (group.dampening > 1) throw new ArgumentError('SGD', `dampening must be a number in [0, 1], got ${group.dampening}`);
     if (group.nesterov && (group.momentum <= 0 || group.dampening !== 0)) {
       throw new ArgumentError('SGD', `Nesterov momentum requires momentum > 0 and dampening 0, got momentum ${group.momentum}, dampening ${group.dampening}`);
     }
