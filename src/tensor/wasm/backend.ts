@@ -116,7 +116,7 @@ export const SUM_WASM_THRESHOLD = 1024;
 /**
  * Above these many elements add and mul stay in TypeScript: the three arrays no longer fit the
  * caches, and copying two in and one out of kernel memory costs more than the SIMD loop saves
- * (TypeScript's four-at-a-time loop ran 1.2–2.3× slower up to 2¹⁹ elements, 1.4–1.6× faster from 2²⁰; Node 20, x64).
+ * (TypeScript's four-at-a-time loop ran 1.2–2.3× slower from 2¹⁷ to 2¹⁹ elements and 1.4–1.6× faster from 2²⁰; Node 20, x64).
  * relu, which copies one array in and one out, still gains at every size.
  */
 export const BINARY_WASM_LIMIT = 1 << 19;
