@@ -158,13 +158,13 @@ export function randomLabels(size: number, classes: number, seed = 7): Int32Arra
 }
 
 /**
- * Runs `script` (a file next to this one) in a fresh Node process through bench/launch.mjs (tsx
- * registered without tripping V8's detached-buffer check, see there) and returns the JSON it prints
+ * Runs `script` (a file next to this one) in a fresh Node process through scripts/run-typescript.mjs
+ * (tsx registered without tripping V8's detached-buffer check, see there) and returns the JSON it prints
  * on stdout; its stderr (progress) goes to ours. `what` names the run in the error when the process fails.
  */
 export function runBenchProcess<T>(script: string, args: readonly string[], what: string): T {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const child = spawnSync(process.execPath, [path.join(here, 'launch.mjs'), path.join(here, script), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  const child = spawnSync(process.execPath, [path.join(here, '..', 'scripts', 'run-typescript.mjs'), path.join(here, script), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
   if (child.status !== 0) throw new Error(`${what}: the measuring process failed (exit ${child.status ?? child.signal})`);
   return JSON.parse(child.stdout) as T;
 }

@@ -4,7 +4,7 @@
  * rounds, each through its public entry point (our `matmul` kernel with the backend forced; tfjs as
  * `c = tf.matMul(a, b); c.dataSync(); c.dispose()`).
  *
- *   node bench/launch.mjs bench/wasm-matmul.ts [--cpu] [--crossover] [n ...]
+ *   node scripts/run-typescript.mjs bench/wasm-matmul.ts [--cpu] [--crossover] [n ...]
  *
  * Default rows: squares 32…512 and the three products of a Linear(784 → 128) layer at batch 64.
  * `--cpu` times with this process's CPU time (process.cpuUsage) instead of wall time: steadier on a
