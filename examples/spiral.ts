@@ -1,6 +1,6 @@
 /**
  * Three interleaved spirals, classified by an MLP 2-64-64-3 trained with Adam.
- * Run: npx tsx examples/spiral.ts
+ * Run: npm run example examples/spiral.ts
  *
  * The training loop is written out in full: zeroGrad → forward → loss → backward → step.
  */

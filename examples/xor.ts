@@ -1,7 +1,7 @@
 /**
  * XOR, the classic problem no single linear layer can solve: a 2-8-1 tanh MLP learns it
  * with binary cross-entropy on logits and Adam.
- * Run: npx tsx examples/xor.ts
+ * Run: npm run example examples/xor.ts
  */
 import { manualSeed, noGrad, nn, optim, data } from '../src/index.js';
 

@@ -21,7 +21,7 @@ export type ActiveKernelBackend = 'ts' | 'wasm';
 
 /**
  * Below this many multiply-adds (M·K·N) the copies into and out of the kernel memory cost more
- * than SIMD saves: `npx tsx bench/wasm-matmul.ts --cpu --crossover` shows TypeScript ahead up to
+ * than SIMD saves: `node scripts/run-typescript.mjs bench/wasm-matmul.ts --cpu --crossover` shows TypeScript ahead up to
  * 4×4×4 (64), the two about even from 6×6×6 to 8×8×8 (216–512), WebAssembly ahead from 1×64×10
  * (640) on and 5× ahead at 16×16×16.
  */
