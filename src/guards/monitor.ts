@@ -160,9 +160,10 @@ export class Monitor implements Guard {
    * Tells the monitor an optimizer step was applied: records each parameter's weight norm and
    * ‖ΔW‖/‖W‖ in the latest record. ΔW is the optimizer's own measure of its step when exactly one
    * step of an optimizer that measures itself (gradguard's SGD without momentum) changed the
-   * parameter since the last `afterStep` (no copy is kept then); otherwise the weights are compared with a copy taken at the previous `afterStep`
-   * (or at the first pass). A change the monitor can measure neither way, such as a rollback
-   * after the optimizer had been measuring, gives NaN for that step, and the next one is measured again.
+   * parameter since the last `afterStep` (no copy is kept then); otherwise the weights are compared
+   * with a copy taken at the previous `afterStep` (or at the first pass). A change the monitor can
+   * measure neither way, such as a rollback after the optimizer had been measuring, gives NaN for
+   * that step, and the next one is measured again.
    * `params` defaults to the parameters of the last pass.
    */
   afterStep(params: readonly Tensor[] = this.lastParameters): void {

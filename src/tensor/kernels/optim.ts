@@ -22,7 +22,11 @@ export function sgdUpdate(param: TypedArray, grad: TypedArray, lr: number, weigh
   const done = trySgdWasm(param, grad, lr, weightDecay, measure);
   if (done !== undefined) return done === 'done' ? undefined : done;
   if (measure) return sgdMeasuredLoop(param, grad, lr, weightDecay);
-  for (let i = 0; i < param.length; i++) param[i] = param[i]! - lr * (grad[i]! + weightDecay * param[i]!);
+  const n = param.length;
+  for (let i = 0; i < n; i++) {
+    const w = param[i]!;
+    param[i] = w - lr * (grad[i]! + weightDecay * w);
+  }
   return undefined;
 }
 
@@ -30,7 +34,8 @@ export function sgdUpdate(param: TypedArray, grad: TypedArray, lr: number, weigh
 function sgdMeasuredLoop(param: TypedArray, grad: TypedArray, lr: number, weightDecay: number): UpdateSize {
   let weight = 0;
   let update = 0;
-  for (let i = 0; i < param.length; i++) {
+  const n = param.length;
+  for (let i = 0; i < n; i++) {
     const before = param[i]!;
     param[i] = before - lr * (grad[i]! + weightDecay * before);
     const after = param[i]!; // as stored: rounded to float32 for a float32 parameter

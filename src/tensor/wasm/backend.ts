@@ -21,9 +21,9 @@ export type ActiveKernelBackend = 'ts' | 'wasm';
 
 /**
  * Below this many multiply-adds (M·K·N) the copies into and out of the kernel memory cost more
- * than SIMD saves: `node scripts/run-typescript.mjs bench/wasm-matmul.ts --cpu --crossover` shows TypeScript ahead up to
- * 4×4×4 (64), the two about even from 6×6×6 to 8×8×8 (216–512), WebAssembly ahead from 1×64×10
- * (640) on and 5× ahead at 16×16×16.
+ * than SIMD saves: `node scripts/run-typescript.mjs bench/wasm-matmul.ts --cpu --crossover` shows
+ * TypeScript ahead up to 4×4×4 (64), the two about even from 6×6×6 to 8×8×8 (216–512),
+ * WebAssembly ahead from 1×64×10 (640) on and 3–5× ahead at 16×16×16.
  */
 export const MATMUL_WASM_THRESHOLD = 512;
 
@@ -116,8 +116,8 @@ export const SUM_WASM_THRESHOLD = 1024;
 /**
  * Above these many elements add and mul stay in TypeScript: the three arrays no longer fit the
  * caches, and copying two in and one out of kernel memory costs more than the SIMD loop saves
- * (TypeScript's four-at-a-time loop ran 1.2–2.3× slower from 2¹⁷ to 2¹⁹ elements and 1.4–1.6× faster from 2²⁰; Node 20, x64).
- * relu, which copies one array in and one out, still gains at every size.
+ * (TypeScript's four-at-a-time loop ran 1.2–2.3× slower from 2¹⁷ to 2¹⁹ elements and 1.4–1.6×
+ * faster from 2²⁰; Node 20, x64). relu, which copies one array in and one out, gains at every size.
  */
 export const BINARY_WASM_LIMIT = 1 << 19;
 

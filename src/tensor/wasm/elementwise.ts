@@ -10,7 +10,6 @@ import { kernel, memoryDoubles, memoryFloats, type WasmKernels } from './runtime
  * TypeScript kernels in kernels/binary.ts, unary.ts and reduce.ts, for float32 only.
  */
 
-
 /** out = a + b (`'add'`) or a · b (`'mul'`) for same-length arrays. */
 export function binaryWasm(kernels: WasmKernels, name: 'add' | 'mul', a: Float32Array, b: Float32Array, out: Float32Array): void {
   const n = out.length;
