@@ -46,6 +46,28 @@ describe('sum kernels', () => {
       }
     }
   });
+
+  it('sumAxis along a strided axis (inner > 1) equals the column sums, past every column block and row sweep', () => {
+    // the kernel sums eight columns at a time (inner % 8 leftovers first) in sweeps of 512 rows
+    for (const dtype of DTYPES) {
+      for (const inner of [2, 7, 8, 9, 15, 16, 17, 64, 100]) {
+        for (const length of [1, 3, 512, 513, 1100]) {
+          const outer = length > 512 ? 1 : 3;
+          const x = random(outer * length * inner, dtype);
+          const out = dtype === 'float32' ? new Float32Array(outer * inner) : new Float64Array(outer * inner);
+          sumAxis(x, outer, length, inner, out);
+          for (let o = 0; o < outer; o++) {
+            for (let i = 0; i < inner; i++) {
+              let expected = 0;
+              for (let k = 0; k < length; k++) expected += x[(o * length + k) * inner + i]!;
+              const tolerance = (dtype === 'float32' ? 1e-6 : 1e-12) * Math.max(1, Math.abs(expected));
+              expect(Math.abs(out[o * inner + i]! - expected), `${dtype} [${outer},${length},${inner}] at (${o},${i})`).toBeLessThanOrEqual(tolerance);
+            }
+          }
+        }
+      }
+    }
+  });
 });
 
 /** max and first argmax by the definition: NaN wins (first NaN), ties go to the first index. */
