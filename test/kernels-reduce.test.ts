@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Generator } from '../src/index.js';
 import type { TypedArray } from '../src/index.js';
 import { GradientView } from '../src/index.js';
-import { allFinite, bufferStats, firstMaxIndex, maxAxis, sumAll, sumAxis } from '../src/tensor/kernels/reduce.js';
+import { allFinite, bufferStats, sumAll, sumAxis } from '../src/tensor/kernels/reduce.js';
+import { firstMaxIndex, maxAxis } from '../src/tensor/kernels/maximum.js';
 import { expectAllClose } from './helpers.js';
 
 /*
@@ -171,6 +172,33 @@ describe('maxAxis and firstMaxIndex along a strided axis (inner > 1)', () => {
       }
     }
     expect([argmax[0], argmax[inner + 1], argmax[inner + 2]]).toEqual([1, 0, 2]);
+  });
+
+  it('match the definition past every column block and row sweep, clean or with one NaN or ±Inf', () => {
+    // the kernel scans eight columns at a time (inner % 8 leftovers first) in sweeps of 512 rows,
+    // and falls back to the exact loop for a slab holding a non-finite value
+    const specials = [undefined, Number.NaN, Infinity, -Infinity];
+    for (const dtype of DTYPES) {
+      for (const inner of [2, 7, 8, 9, 17, 64]) {
+        for (const length of [1, 2, 513, 1100]) {
+          for (const special of specials) {
+            const outer = length > 512 ? 1 : 2;
+            const x = random(outer * length * inner, dtype);
+            if (special !== undefined) x[Math.floor(x.length * 0.7)] = special;
+            const out = dtype === 'float32' ? new Float32Array(outer * inner) : new Float64Array(outer * inner);
+            maxAxis(x, outer, length, inner, out);
+            for (let o = 0; o < outer; o++) {
+              for (let i = 0; i < inner; i++) {
+                const [value] = directMax(Array.from({ length }, (_, k) => x[(o * length + k) * inner + i]!));
+                const got = out[o * inner + i]!;
+                expect(Object.is(got, value) || (Number.isNaN(got) && Number.isNaN(value)),
+                  `${dtype} [${outer},${length},${inner}] with ${special} at (${o},${i}): got ${got}, expected ${value}`).toBe(true);
+              }
+            }
+          }
+        }
+      }
+    }
   });
 });
 

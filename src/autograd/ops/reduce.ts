@@ -1,6 +1,7 @@
 import { ShapeError, formatShape } from '../../errors.js';
 import { allocate, dtypeOf } from '../../tensor/dtype.js';
-import { expandAxis, firstMaxIndex, maxAll, maxAxis, sumAll, sumAxis } from '../../tensor/kernels/reduce.js';
+import { expandAxis, sumAll, sumAxis } from '../../tensor/kernels/reduce.js';
+import { firstMaxIndex, maxAll, maxAxis } from '../../tensor/kernels/maximum.js';
 import { normalizeAxis, reducedShape, sizeOf, splitAtAxis, type Shape } from '../../tensor/shape.js';
 import type { OpDef } from './op.js';
 
