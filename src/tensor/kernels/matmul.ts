@@ -52,9 +52,10 @@ function float64Scratch(n: number): number[] {
  *   dA = dOut·Bᵀ  → matmul(dOut, B, dA, M, N, K, false, true)
  *   dB = Aᵀ·dOut  → matmul(A, dOut, dB, K, M, N, true, false)
  * All arrays are contiguous row-major and must not alias `out`. Products are summed in
- * float64 and rounded once when stored, for float32 and float64 alike. With `measure`, returns
- * out's statistics when the WebAssembly kernel could take them on the way (see `matmulWasm`);
- * undefined means: measure `out` yourself if you need them.
+ * float64 and rounded to the output dtype when added into `out`: once when K ≤ KC (256), else
+ * once per block of KC depths (a float32 output then holds float32 partial sums). With
+ * `measure`, returns out's statistics when the WebAssembly kernel could take them on the way
+ * (see `matmulWasm`); undefined means: measure `out` yourself if you need them.
  */
 export function matmul(
   a: TypedArray,
@@ -169,7 +170,7 @@ function macroKernel(out: TypedArray, N: number, ic: number, mc: number, jc: num
  * step anyway; a load and store at a constant index is cheaper than V8's spill code. why two
  * depths per step: each tile update then adds two products (a·b + e·f), halving the tile's
  * loads and stores. The sum order differs from a one-product-at-a-time loop only by float64
- * rounding (the contract rounds once, to the output dtype, after summing in float64).
+ * rounding (the tile is rounded to the output dtype only when `addTile` adds it into `out`).
  * Unrolled by hand: V8 does not unroll loops, and indices computed at run time would cost a
  * bounds check per tile access. why `| 0` on the indices: it tells V8 the sum is a 32-bit
  * integer, so it skips an overflow check before each load.
