@@ -52,9 +52,9 @@ function check(M: number, K: number, N: number, transA: boolean, transB: boolean
 const VARIANTS: Array<[boolean, boolean]> = [[false, false], [false, true], [true, false], [true, true]];
 const SHAPES: Array<[number, number, number]> = [
   [1, 1, 1], [1, 7, 1], [3, 5, 2], [4, 4, 4], [5, 3, 9], [13, 17, 11], [33, 64, 31],
-  [130, 9, 7], // more rows than one block of A (128)
-  [6, 300, 10], // deeper than one block (256)
-  [3, 5, 1030], // wider than one block of B (1024)
+  [130, 9, 7], // more rows than two blocks of A (64 each)
+  [6, 300, 10], [6, 600, 10], // deeper than 256, and than one block of depths (512)
+  [3, 5, 1030], // wider than two blocks of B (512 each)
 ];
 
 describe('TypeScript matmul kernel', () => {
