@@ -236,6 +236,41 @@ describe('guards see the pass through the hook interface', () => {
     expect(ended).toBe(1);
   });
 
+  it('calls onNonFiniteGradient only for the node where a NaN is born, in guard order with onNodeGradient', () => {
+    // d/dx sqrt(x) at 0 is Inf: sqrt produces it from a finite incoming gradient; mul and sum only pass it on
+    const x = tensor([0, 4], { requiresGrad: true, dtype: 'float64' });
+    const seen: string[] = [];
+    const first: Guard = { name: 'first', onNodeGradient: (event) => void seen.push(`node ${event.op}`) };
+    const births: Guard = {
+      name: 'births',
+      onNonFiniteGradient: (event) => {
+        const bad = event.inputGrads[0]!;
+        seen.push(`birth ${event.op} ${bad.stats.nonFiniteCount} finite-in ${event.gradOut.finite}`);
+      },
+    };
+    const last: Guard = { name: 'last', onNodeGradient: (event) => void seen.push(`after ${event.op}`) };
+    x.sqrt().mul(3).sum().backward({ guards: [first, births, last] });
+    expect(seen).toEqual([
+      'node sum', 'after sum', 'node mul', 'after mul', 'node sqrt', 'birth sqrt 1 finite-in true', 'after sqrt',
+    ]);
+  });
+
+  it('does not call onNonFiniteGradient for a node that passes on a NaN it received, nor after a stop', () => {
+    const x = tensor([0, 4], { requiresGrad: true, dtype: 'float64' });
+    const births: string[] = [];
+    const watcher: Guard = { name: 'births', onNonFiniteGradient: (event) => void births.push(event.op) };
+    x.sqrt().mul(3).sum().backward({ guards: [watcher] });
+    expect(births).toEqual(['sqrt']); // mul's incoming gradient is finite and so is its output: not a birth either
+    births.length = 0;
+    const y = tensor([1, 2], { requiresGrad: true, dtype: 'float64' });
+    y.mul(Infinity).mul(2).sum().backward({ guards: [watcher] }); // the first mul gives 2·Inf to y: born there
+    expect(births).toEqual(['mul']);
+    births.length = 0;
+    const stopper: Guard = { name: 'stop', onNodeGradient: (_event, control) => control.stop() };
+    x.sqrt().sum().backward({ guards: [stopper, watcher] });
+    expect(births).toEqual([]);
+  });
+
   it('leaves every .grad as it was when a guard stops the pass', () => {
     const x = tensor([1, 2], { requiresGrad: true });
     x.mul(2).sum().backward();

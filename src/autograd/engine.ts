@@ -6,9 +6,9 @@ import { addInPlace } from '../tensor/kernels/unary.js';
 import { broadcastsTo, shapesEqual, type Shape } from '../tensor/shape.js';
 import { isAnomalyEnabled, type Gradient, type Node } from './graph.js';
 import { GradientView, type BackwardReport, type Guard } from './hooks.js';
-import { createdAt, describeProducer, isNonFiniteProducer } from './nonfinite.js';
+import { createdAt, describeProducer, producesNonFinite } from './nonfinite.js';
 import { OPS } from './ops/registry.js';
-import { NodeEvent, Pass, endOfPass, restoreGrads, runTensorGuards, snapshotGrads, type Pending } from './pass.js';
+import { NodeEvent, Pass, endOfPass, restoreGrads, runNodeWatchers, runTensorGuards, snapshotGrads, type Pending } from './pass.js';
 import { Tensor } from './tensor.js';
 import { checkSavedVersions } from './version.js';
 
@@ -38,14 +38,13 @@ export function backward(root: Tensor, options: BackwardOptions = {}): BackwardR
   const guards = checkOptions('backward', options).guards ?? [];
   if (!Array.isArray(guards)) throw new ArgumentError('backward', `guards must be an array of guards, got ${describeValue(guards)}`);
   const order = topologicalOrder(root);
-  const pass = new Pass();
+  const pass = new Pass(guards);
   for (const guard of guards) guard.beginPass?.(pass);
   const pending = new Map<Tensor, Pending>([[root, { data: seedGradient(root, options.grad), owned: true, view: null }]]);
   const leaves: Tensor[] = [];
   const leafGrads: Pending[] = [];
   const retained: Retained[] = [];
   const anomaly = isAnomalyEnabled();
-  const tensorGuards = guards.some((guard) => guard.onTensorGradient !== undefined);
   for (const tensor of order) {
     const entry = pending.get(tensor);
     if (entry === undefined) continue;
@@ -60,7 +59,7 @@ export function backward(root: Tensor, options: BackwardOptions = {}): BackwardR
       }
     } else {
       if (tensor.retainsGrad) retained.push({ tensor, data: castTo(grad.data, tensor.dtype) });
-      const gradOut = tensorGuards ? runTensorGuards(tensor, grad, guards, pass) : grad;
+      const gradOut = pass.tensorWatchers.length > 0 ? runTensorGuards(tensor, grad, pass) : grad;
       if (pass.stopped) break;
       checkSavedVersions(tensor.node, tensor);
       const passedOn = propagate(tensor.node, gradOut, tensor.shape, pending, guards, pass, anomaly);
@@ -120,10 +119,10 @@ function propagate(
     grads[i] = g === null || !needsGrad[i] ? null : toInputGradient(node.op, i, g, inputs[i]!);
   }
   let passedOn = false;
-  for (let i = 0; i < n; i++) if (grads[i]?.buffer === gradOut.buffer) passedOn = true;
+  for (let i = 0; i < n; i++) if (grads[i] === gradOut) passedOn = true;
   if (!watched) queueGradients(inputs, grads, null, gradOut, pending);
   else {
-    const views = runNodeGuards(node, incoming, outShape, grads, raw, guards, pass, anomaly);
+    const views = runNodeGuards(node, incoming, outShape, grads, raw, pass, anomaly);
     if (!pass.stopped) queueGradients(inputs, grads, views, gradOut, pending);
   }
   return passedOn;
@@ -136,7 +135,7 @@ function propagate(
  */
 function runNodeGuards(
   node: Node, incoming: Pending, outShape: Shape, grads: ReadonlyArray<TypedArray | null>, raw: ReadonlyArray<Gradient | null>,
-  guards: readonly Guard[], pass: Pass, anomaly: boolean,
+  pass: Pass, anomaly: boolean,
 ): Array<GradientView | null> {
   const inputs = node.inputs;
   const n = inputs.length;
@@ -147,15 +146,11 @@ function runNodeGuards(
     const measured = raw[i]?.data === g ? raw[i]?.stats : undefined;
     views[i] = g === null ? null : g === incoming.data ? gradOutView : new GradientView(g, inputs[i]!.shape, measured);
   }
-  const event = new NodeEvent(node, gradOutView, views);
-  if (anomaly && isNonFiniteProducer(event)) {
-    const detail = describeProducer(event) + createdAt(node.creationStack);
+  if (anomaly && producesNonFinite(gradOutView, views)) {
+    const detail = describeProducer(new NodeEvent(node, gradOutView, views)) + createdAt(node.creationStack);
     throw new NonFiniteError(node.op, 'backward', node.module, detail, node.creationStack);
   }
-  for (const guard of guards) {
-    guard.onNodeGradient?.(event, pass);
-    if (pass.stopped) break;
-  }
+  runNodeWatchers(node, gradOutView, views, pass);
   return views;
 }
 

@@ -190,6 +190,13 @@ export interface Guard {
   beginPass?(control: PassControl): void;
   /** Called after each node's VJP. May change `inputGrads` in place (then call `changed()`/`scale()`). */
   onNodeGradient?(event: NodeGradientEvent, control: PassControl): void;
+  /**
+   * Called after a node's VJP only when the node *produced* a non-finite gradient: the gradient
+   * that came in was finite and one it sent to an input holds NaN or ±Inf (the rule anomaly mode
+   * uses). Cheaper than `onNodeGradient` for a guard that cares about nothing else (the NaN trap):
+   * the engine builds no event for the nodes that produce none.
+   */
+  onNonFiniteGradient?(event: NodeGradientEvent, control: PassControl): void;
   /** Called when a non-leaf tensor's gradient is complete. May change it in place. */
   onTensorGradient?(event: TensorGradientEvent, control: PassControl): void;
   /** Called for each parameter before its gradient is accumulated into `.grad`. */

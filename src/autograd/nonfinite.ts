@@ -1,6 +1,6 @@
 import { formatShape } from '../errors.js';
 import { describeModule } from './graph.js';
-import type { NodeGradientEvent } from './hooks.js';
+import type { GradientView, NodeGradientEvent } from './hooks.js';
 
 /**
  * The rule both the backward NaN trap and anomaly mode use: a node *produced* a non-finite
@@ -8,8 +8,17 @@ import type { NodeGradientEvent } from './hooks.js';
  * Nodes that merely pass on an earlier NaN are not producers.
  */
 export function isNonFiniteProducer(event: NodeGradientEvent): boolean {
-  if (!event.gradOut.finite) return false;
-  return event.inputGrads.some((g) => g !== null && !g.finite);
+  return producesNonFinite(event.gradOut, event.inputGrads);
+}
+
+/** `isNonFiniteProducer` on the views themselves (the engine asks before it builds an event). */
+export function producesNonFinite(gradOut: GradientView, inputGrads: ReadonlyArray<GradientView | null>): boolean {
+  if (!gradOut.finite) return false;
+  for (let i = 0; i < inputGrads.length; i++) {
+    const grad = inputGrads[i];
+    if (grad !== null && grad !== undefined && !grad.finite) return true;
+  }
+  return false;
 }
 
 /** One sentence for a person: which op, where, the shapes, and the incoming gradient's statistics. */

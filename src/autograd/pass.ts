@@ -3,6 +3,7 @@ import type { Shape } from '../tensor/shape.js';
 import type { Node } from './graph.js';
 import { GradientView, emitWarning, type BackwardReport, type EndOfPassEvent, type Guard, type NodeGradientEvent, type PassControl } from './hooks.js';
 import type { Tensor } from './tensor.js';
+import { producesNonFinite } from './nonfinite.js';
 
 /*
  * The guards' side of one backward pass: the state they share (the report, stop, warnings),
@@ -25,11 +26,28 @@ export interface Pending {
  * clip), so a buffer shared with another tensor (passed through by add or reshape) is copied first.
  * Called only when some guard has `onTensorGradient`.
  */
-export function runTensorGuards(tensor: Tensor, grad: Pending, guards: readonly Guard[], pass: Pass): Pending {
+export function runTensorGuards(tensor: Tensor, grad: Pending, pass: Pass): Pending {
   const own: Pending = grad.owned ? grad : { data: grad.data.slice(), owned: true, view: null };
   const event = { tensor, grad: (own.view ??= new GradientView(own.data, tensor.shape)) };
-  for (const guard of guards) guard.onTensorGradient?.(event, pass);
+  const watchers = pass.tensorWatchers;
+  for (let i = 0; i < watchers.length; i++) watchers[i]!.onTensorGradient!(event, pass);
   return own;
+}
+
+/**
+ * Shows one node's gradients to the guards that watch nodes, in their order: `onNodeGradient`
+ * always, `onNonFiniteGradient` when the node produced a non-finite gradient (asked at that
+ * guard's turn, so it sees what earlier guards changed). The event is built only if one is called.
+ */
+export function runNodeWatchers(node: Node, gradOut: GradientView, inputGrads: ReadonlyArray<GradientView | null>, pass: Pass): void {
+  let event: NodeEvent | null = null;
+  for (const guard of pass.nodeWatchers) {
+    if (guard.onNodeGradient !== undefined) guard.onNodeGradient((event ??= new NodeEvent(node, gradOut, inputGrads)), pass);
+    if (guard.onNonFiniteGradient !== undefined && !pass.stopped && producesNonFinite(gradOut, inputGrads)) {
+      guard.onNonFiniteGradient((event ??= new NodeEvent(node, gradOut, inputGrads)), pass);
+    }
+    if (pass.stopped) return;
+  }
 }
 
 /**
@@ -103,6 +121,16 @@ export class Pass implements PassControl {
   };
   stopped = false;
   private warnings: string[] = [];
+  /** The guards with `onNodeGradient` or `onNonFiniteGradient`, in order: the ones a node's VJP concerns. */
+  readonly nodeWatchers: readonly Guard[];
+  /** The guards with `onTensorGradient`, in order. */
+  readonly tensorWatchers: readonly Guard[];
+
+  // why lists made once per pass: each event then calls only the guards that listen to it
+  constructor(guards: readonly Guard[]) {
+    this.nodeWatchers = guards.filter((guard) => guard.onNodeGradient !== undefined || guard.onNonFiniteGradient !== undefined);
+    this.tensorWatchers = guards.filter((guard) => guard.onTensorGradient !== undefined);
+  }
 
   stop(): void {
     this.stopped = true;

@@ -1,7 +1,7 @@
 import { ArgumentError, NonFiniteError, checkOptions, countOf, describeValue } from '../errors.js';
 import { describeModule } from '../autograd/graph.js';
 import type { GradientView, Guard, NodeGradientEvent, NonFiniteInfo, PassControl } from '../autograd/hooks.js';
-import { createdAt, describeProducer, isNonFiniteProducer } from '../autograd/nonfinite.js';
+import { createdAt, describeProducer } from '../autograd/nonfinite.js';
 
 /** What `nanTrap` does at the first node whose VJP turns finite gradients into NaN/±Inf. */
 export type NanTrapAction = 'throw' | 'skip' | 'zero' | 'warn';
@@ -41,8 +41,9 @@ export function nanTrap(options: NanTrapOptions = {}): Guard {
   }
   return {
     name: 'nanTrap',
-    onNodeGradient(event, control) {
-      if (!isNonFiniteProducer(event)) return;
+    // why this hook and not onNodeGradient: the engine calls it only for the node where a NaN/Inf
+    // is born (isNonFiniteProducer), so a healthy pass costs the trap no event at all
+    onNonFiniteGradient(event, control) {
       const info = describe(event);
       if (action === 'throw') {
         const stack = event.node.creationStack;

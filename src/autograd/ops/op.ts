@@ -26,7 +26,9 @@ export type SavedRef = number | 'output';
  * - `forward` computes the output and returns what the VJP needs (`saved`).
  * - `vjp` maps the gradient of the output to a gradient for each input (`null` where
  *   `needsGrad[i]` is false). It may return output-shaped gradients for broadcast inputs:
- *   the engine sums them back to the input's shape, once, for every op. `measure` is true when
+ *   the engine sums them back to the input's shape, once, for every op. A VJP may pass `gradOut.data`
+ *   itself on as an input's gradient (add, reshape), never another view of its buffer: the engine
+ *   tells the two apart by identity when it recycles buffers. `measure` is true when
  *   guards watch the pass: a gradient may then carry the statistics (`Gradient.stats`) its
  *   kernel took on the way, as long as the VJP returns the buffer as that kernel left it.
  */
