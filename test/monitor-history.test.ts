@@ -134,6 +134,41 @@ describe('monitor: history', () => {
   });
 });
 
+describe('monitor: figures kept per pass', () => {
+  it('keeps each pass\'s norms through wrap-around of the history and a change of model; reports keep theirs', () => {
+    const m = monitor({ history: 3 });
+    const first = tinyModel();
+    const second = new Sequential(new Linear(2, 2), new ReLU(), new Linear(2, 1));
+    const x = randn([4, 2]);
+    const y = randn([4, 1]);
+    const expected: Array<{ parameters: Record<string, number>; layer0: number }> = [];
+    const reports: BackwardReport[] = [];
+    for (let step = 0; step < 5; step++) {
+      const model = step < 4 ? first : second; // the last pass has another layout: a new store
+      for (const p of model.parameters()) p.grad = null;
+      reports.push(mseLoss(model.forward(x.mul(step + 1)), y).backward({ guards: [m] }));
+      const norms = Object.fromEntries(model.namedParameters().map(([name, p]) => [name, norm(p.grad!.data)]));
+      expected.push({ parameters: norms, layer0: Math.hypot(norms['0.weight']!, norms['0.bias']!) });
+    }
+    const history = m.history();
+    expect(history.map((record) => record.step)).toEqual([2, 3, 4]);
+    for (const record of history) {
+      const want = expected[record.step]!;
+      expect(Object.keys(record.parameters).sort()).toEqual(Object.keys(want.parameters).sort());
+      for (const [name, value] of Object.entries(want.parameters)) expect(record.parameters[name]!.gradNorm).toBeCloseTo(value, 5);
+      expect(record.layers['0']!.gradNorm).toBeCloseTo(want.layer0, 5);
+    }
+    // the slots of steps 0 and 1 were reused by steps 3 and 4: their reports still give their own figures
+    for (const step of [0, 1, 4]) {
+      for (const [name, value] of Object.entries(expected[step]!.parameters)) {
+        expect(reports[step]!.parameters![name]!.gradNorm).toBeCloseTo(value, 5);
+      }
+      expect(reports[step]!.layers!['0']!.gradNorm).toBeCloseTo(expected[step]!.layer0, 5);
+    }
+    expect(expected[0]!.parameters['0.weight']).not.toBeCloseTo(expected[3]!.parameters['0.weight']!, 3); // the passes differ
+  });
+});
+
 describe('monitor: bounded memory (scenario 6)', () => {
   it('keeps every buffer at its configured size over real training passes', () => {
     const model = tinyModel();

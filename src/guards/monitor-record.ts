@@ -73,8 +73,8 @@ export function recordUpdates(record: Slot, params: readonly Tensor[], meter: Up
     // why: the usual case, the pass's own parameters in its order, needs no lookup by name
     const index = record.layout.names[i] === name ? i : record.layout.parameterIndex(name);
     if (index !== undefined) {
-      record.weightNorms[index] = Math.sqrt(weight);
-      record.updateRatios[index] = Math.sqrt(update) / Math.sqrt(weight);
+      record.figures[record.weightNormsAt + index] = Math.sqrt(weight);
+      record.figures[record.updateRatiosAt + index] = Math.sqrt(update) / Math.sqrt(weight);
     }
   }
   record.weightNorm = Math.sqrt(weightSquares);

@@ -52,7 +52,16 @@ function sameStrings(a: ReadonlyArray<string | undefined>, b: ReadonlyArray<stri
 
 const NO_FIGURES = new Float64Array(0);
 
-/** One pass's figures: the fields of a `MonitorRecord`, with per-module and per-parameter numbers in typed arrays. */
+/** How many numbers one pass with `layout` keeps: two per module, three per parameter. */
+function figuresPerSlot(layout: Layout): number {
+  return 2 * layout.order.length + 3 * layout.names.length;
+}
+
+/**
+ * One pass's figures: the fields of a `MonitorRecord`, with the per-module and per-parameter numbers
+ * in the ring's shared store, at the offsets below: [layer norms | amplifications (one per module) |
+ * gradient norms | weight norms | update ratios (one per parameter)].
+ */
 export class Slot {
   step = 0;
   totalNorm = NaN;
@@ -64,23 +73,20 @@ export class Slot {
   updateRatio = NaN;
   readonly spikes: Array<'loss' | 'gradNorm'> = [];
   batch: number[] | undefined = undefined;
-  // why: every field is a view of the ring's store, set by `reset`; until then one shared empty
-  // array (a new slot is made per pass while the ring fills, and typed arrays are costly to make)
-  layerNorms: Float64Array = NO_FIGURES;
-  amplifications: Float64Array = NO_FIGURES;
-  gradNorms: Float64Array = NO_FIGURES;
-  weightNorms: Float64Array = NO_FIGURES;
-  updateRatios: Float64Array = NO_FIGURES;
+  // why offsets into one shared store, not a subarray per kind: while the ring fills, a slot is made
+  // per pass, and five subarrays per pass cost more than the rest of the monitor's bookkeeping
+  figures: Float64Array = NO_FIGURES;
+  layerNormsAt = 0;
+  amplificationsAt = 0;
+  gradNormsAt = 0;
+  weightNormsAt = 0;
+  updateRatiosAt = 0;
   /** The record made from this slot, once asked for. */
   record: MonitorRecord | null = null;
-  private store: Float64Array | null = null;
 
   constructor(public layout: Layout) {}
 
-  /**
-   * Clears the slot for a new pass with `layout`; its figures live at slot `index` of `store`
-   * (one buffer for the whole ring, so filling the ring allocates no buffer per pass).
-   */
+  /** Clears the slot for a new pass with `layout`; its figures live at slot `index` of `store` (one buffer for the whole ring). */
   reset(layout: Layout, store: Float64Array, index: number): void {
     this.record = null;
     this.spikes.length = 0;
@@ -90,23 +96,18 @@ export class Slot {
     this.updateRatio = NaN;
     const modules = layout.order.length;
     const parameters = layout.names.length;
-    const base = index * (2 * modules + 3 * parameters);
-    if (this.layout !== layout || this.store !== store) {
-      const at = (offset: number, length: number): Float64Array => store.subarray(base + offset, base + offset + length);
-      this.layerNorms = at(0, modules);
-      this.amplifications = at(modules, modules);
-      this.gradNorms = at(2 * modules, parameters);
-      this.weightNorms = at(2 * modules + parameters, parameters);
-      this.updateRatios = at(2 * modules + 2 * parameters, parameters);
-      this.layout = layout;
-      this.store = store;
-    }
-    // why loops: `fill` on a few dozen elements costs more in call overhead than it saves
-    const { layerNorms, weightNorms, updateRatios } = this;
-    for (let m = 0; m < layerNorms.length; m++) layerNorms[m] = 0;
-    for (let i = 0; i < weightNorms.length; i++) {
-      weightNorms[i] = NaN;
-      updateRatios[i] = NaN;
+    const base = index * figuresPerSlot(layout);
+    this.layout = layout;
+    this.figures = store;
+    this.layerNormsAt = base;
+    this.amplificationsAt = base + modules;
+    this.gradNormsAt = base + 2 * modules;
+    this.weightNormsAt = base + 2 * modules + parameters;
+    this.updateRatiosAt = base + 2 * modules + 2 * parameters;
+    for (let m = 0; m < modules; m++) store[this.layerNormsAt + m] = 0;
+    for (let i = 0; i < parameters; i++) {
+      store[this.weightNormsAt + i] = NaN;
+      store[this.updateRatiosAt + i] = NaN;
     }
   }
 
@@ -117,13 +118,17 @@ export class Slot {
     const layers: Record<string, LayerStat> = {};
     const ops: Record<string, string> = {};
     order.forEach((module, i) => {
-      layers[module] = { gradNorm: this.layerNorms[i]!, amplification: this.amplifications[i]! };
+      layers[module] = { gradNorm: this.figures[this.layerNormsAt + i]!, amplification: this.figures[this.amplificationsAt + i]! };
       const op = opList[i];
       if (op !== undefined) ops[module] = op;
     });
     const parameters: Record<string, ParameterRecord> = {};
     names.forEach((name, i) => {
-      parameters[name] = { gradNorm: this.gradNorms[i]!, weightNorm: this.weightNorms[i]!, updateRatio: this.updateRatios[i]! };
+      parameters[name] = {
+        gradNorm: this.figures[this.gradNormsAt + i]!,
+        weightNorm: this.figures[this.weightNormsAt + i]!,
+        updateRatio: this.figures[this.updateRatiosAt + i]!,
+      };
     });
     const record: MonitorRecord = {
       step: this.step, totalNorm: this.totalNorm, clipScale: this.clipScale, ok: this.ok, loss: this.loss, layers,
@@ -146,8 +151,8 @@ export class Slot {
     this.layout.names.forEach((name, i) => {
       const entry = record.parameters[name];
       if (entry !== undefined && this.layout.parameterIndex(name) === i) {
-        entry.weightNorm = this.weightNorms[i]!;
-        entry.updateRatio = this.updateRatios[i]!;
+        entry.weightNorm = this.figures[this.weightNormsAt + i]!;
+        entry.updateRatio = this.figures[this.updateRatiosAt + i]!;
       }
     });
     return record;
@@ -167,7 +172,7 @@ export class SlotRing {
   /** The slot for a new pass, cleared for `layout`. */
   next(layout: Layout): Slot {
     if (layout !== this.storeLayout) {
-      const perRecord = 2 * layout.order.length + 3 * layout.names.length;
+      const perRecord = figuresPerSlot(layout);
       checkElementLimit('monitor', [this.capacity, perRecord]); // a huge history fails here, typed
       this.store = new Float64Array(this.capacity * perRecord);
       this.storeLayout = layout;

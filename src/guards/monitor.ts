@@ -237,16 +237,17 @@ export class Monitor implements Guard {
   private buildRecord(pass: PassState, parameters: readonly Tensor[], grads: readonly GradientView[], finished: boolean): Slot {
     const record = this.records.next(this.layouts.layoutOf(parameters, this.tracker));
     const { moduleOfParameter: moduleIndex, order, met } = record.layout;
+    const { figures, gradNormsAt, layerNormsAt, amplificationsAt } = record;
     for (let i = 0; i < parameters.length; i++) {
       const squares = grads[i]?.stats.sumOfSquares ?? NaN;
-      record.gradNorms[i] = Math.sqrt(squares);
+      figures[gradNormsAt + i] = Math.sqrt(squares);
       const module = moduleIndex[i]!;
-      if (module >= 0) record.layerNorms[module] = record.layerNorms[module]! + squares;
+      if (module >= 0) figures[layerNormsAt + module] = figures[layerNormsAt + module]! + squares;
     }
     for (let m = 0; m < order.length; m++) {
-      record.layerNorms[m] = Math.sqrt(record.layerNorms[m]!);
+      figures[layerNormsAt + m] = Math.sqrt(figures[layerNormsAt + m]!);
       // why: the layout's first `met` modules are this pass's, in the tracker's forward order
-      record.amplifications[m] = m < met ? this.tracker.amplificationAt(m) : NaN;
+      figures[amplificationsAt + m] = m < met ? this.tracker.amplificationAt(m) : NaN;
     }
     record.step = this.passes++;
     record.totalNorm = finished ? pass.report.totalNorm : NaN;
