@@ -41,10 +41,18 @@ export function updateSizeWanted(key: object): boolean {
  * if (size !== undefined) recordUpdateSize(param, size, before, param.version);
  */
 export function recordUpdateSize(key: object, size: UpdateSize, versionBefore: number, versionAfter: number): void {
-  measuredSteps.set(key, { weight: size.weight, update: size.update, versionBefore, versionAfter });
+  const step = measuredSteps.get(key);
+  // why update the kept record in place: a WeakMap insertion and a new object per parameter per step cost more than the rest of this
+  if (step === undefined) measuredSteps.set(key, { weight: size.weight, update: size.update, versionBefore, versionAfter });
+  else {
+    step.weight = size.weight;
+    step.update = size.update;
+    step.versionBefore = versionBefore;
+    step.versionAfter = versionAfter;
+  }
 }
 
-/** The last step an optimizer measured on `key` (for tests and tools), or undefined. */
+/** The last step an optimizer measured on `key` (for tests and tools), or undefined; the next measured step updates this same object. */
 export function measuredStepOf(key: object): Readonly<MeasuredStep> | undefined {
   return measuredSteps.get(key);
 }
