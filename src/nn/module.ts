@@ -64,10 +64,14 @@ export abstract class Module {
 
   /** Gives every submodule its local name and every parameter its key, relative to this module. */
   private assignNames(): void {
-    for (const [path, module] of this.namedModules()) {
-      if (path !== '') localNames.set(module, path.slice(path.lastIndexOf('.') + 1));
+    // why one walk of the tree for both: this runs before every root forward (step B: 34 modules)
+    const modules = this.namedModules();
+    for (const [path, module] of modules) {
+      if (path === '') continue;
+      const local = path.slice(path.lastIndexOf('.') + 1);
+      if (localNames.get(module) !== local) localNames.set(module, local); // a lookup is cheaper than a store
     }
-    this.namedParameters();
+    Module.nameParameters(modules);
   }
 
   /** Direct submodules with their property names, in definition order. */
@@ -118,14 +122,23 @@ export abstract class Module {
    * @example new nn.Sequential(new nn.Linear(2, 3)).namedParameters()[0][0]; // '0.weight'
    */
   namedParameters(): Array<[string, Tensor]> {
+    return Module.nameParameters(this.namedModules());
+  }
+
+  /**
+   * The parameters of `modules` (`namedModules()` order) with their `state_dict` keys: each module's
+   * own parameters, then its children's, each once, as PyTorch's `named_parameters()`; sets each
+   * parameter's `name` to its key.
+   */
+  private static nameParameters(modules: ReadonlyArray<[string, Module]>): Array<[string, Tensor]> {
     const out: Array<[string, Tensor]> = [];
     const seen = new Set<Tensor>();
-    for (const [path, module] of this.namedModules()) {
+    for (const [path, module] of modules) {
       for (const [name, parameter] of module.ownParameters()) {
         if (seen.has(parameter)) continue;
         seen.add(parameter);
         const key = path === '' ? name : `${path}.${name}`;
-        parameter.name = key;
+        if (parameter.name !== key) parameter.name = key; // why: the same key every forward; no store into an old object
         out.push([key, parameter]);
       }
     }
@@ -210,3 +223,4 @@ function checkShapes(parameters: Array<[string, Tensor]>, state: Record<string, 
     throw new ShapeError('loadStateDict', `size mismatch: ${mismatches.join('; ')}`, shapes);
   }
 }
+
