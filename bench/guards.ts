@@ -58,13 +58,29 @@ function cpuBatch(fn: () => void, calls: number): number {
   return (used.user + used.system) / 1e3 / calls;
 }
 
+/**
+ * Warm-up steps per guard variant before anything is timed: past the monitor's default history of
+ * 1,000 records, so its ring is full, as in any run longer than that (while it fills, each pass
+ * also makes its slot); and past the compiler's warm-up. The variants warm up interleaved, a few
+ * steps each in turn, so that the engine's shared functions are compiled with the feedback of all
+ * of them before the first batch (warmed one after another, the last one's feedback decided how
+ * they were compiled, and some processes then read the unguarded step slower than the guarded ones).
+ */
+const WARM_UP_STEPS = 1100;
+const WARM_UP_BLOCK = 10;
+
 function measureShape(shape: StepShape): Row[] {
   collectGarbage();
   const built = VARIANTS.map(({ label, options }) => ({ label, step: gradguardStep(shape, options()).step }));
-  const calls = built.map(({ step }) => {
-    for (let i = 0; i < 20; i++) step(); // warm up: JIT, first allocations, the monitor's first copies
-    return Math.max(3, Math.round(BATCH_MS / cpuBatch(() => void step(), 10)));
-  });
+  process.stderr.write(`  guards: ${shape.name}, warming up (${WARM_UP_STEPS} steps per variant, interleaved)\n`);
+  for (let done = 0; done < WARM_UP_STEPS; done += WARM_UP_BLOCK) {
+    for (const { label, step } of built) {
+      // why fewer for anomaly mode: it keeps no history, and it runs in rounds of its own below
+      const steps = label === 'detectAnomaly' ? (done < 100 ? WARM_UP_BLOCK : 0) : WARM_UP_BLOCK;
+      for (let i = 0; i < steps; i++) step();
+    }
+  }
+  const calls = built.map(({ step }) => Math.max(3, Math.round(BATCH_MS / cpuBatch(() => void step(), 10))));
   const best = built.map(() => Infinity);
   const pairedRatios = built.map((): number[] => []);
   // why two phases: detectAnomaly leaves much garbage, and the next batch would pay for collecting
