@@ -45,10 +45,15 @@ const VARIANTS: Variant[] = [
   { label: 'detectAnomaly', options: () => ({ optimizer: 'sgd', anomaly: true }) },
 ];
 
-/** Rounds of interleaved measurements; each variant keeps its fastest batch (the machine is shared). */
-const ROUNDS = 30;
+/**
+ * Rounds of interleaved measurements; each variant keeps its fastest batch (the machine is shared).
+ * why many short batches rather than few long ones: the ratio is a median over rounds, and 75
+ * pairs of 20 ms batches give it more pairs than 30 of 50 ms in the same time, so a slow spell of
+ * the shared host moves it less (a batch is still ≥ 20 steps of B).
+ */
+const ROUNDS = 75;
 /** CPU time per batch, milliseconds (BENCH_MAX_TIME, seconds per case, scales it like the other suites). */
-const BATCH_MS = 200 * Number(process.env.BENCH_MAX_TIME ?? '0.25');
+const BATCH_MS = 80 * Number(process.env.BENCH_MAX_TIME ?? '0.25');
 
 /** Milliseconds of process CPU time per call of `fn`, over a batch of about `BATCH_MS`. */
 function cpuBatch(fn: () => void, calls: number): number {
@@ -89,7 +94,7 @@ function measureShape(shape: StepShape): Row[] {
   const anomalyVariants = built.map((_, i) => i).filter((i) => i === 0 || built[i]!.label === 'detectAnomaly');
   for (const [phase, indices] of [['guards', guardVariants], ['anomaly', anomalyVariants]] as const) {
     for (let round = 0; round < ROUNDS; round++) {
-      process.stderr.write(`  guards: ${shape.name}, ${phase} (round ${round + 1}/${ROUNDS})\n`);
+      if (round % 15 === 0) process.stderr.write(`  guards: ${shape.name}, ${phase} (round ${round + 1}/${ROUNDS})\n`);
       // why: no full GC between batches (the other suites' rule): a forced full collection moves
       // every live object to the old generation, after which each guard's per-pass stores into
       // long-lived objects pay write barriers that a training loop, which never forces one, does not.

@@ -16,7 +16,7 @@ max_norm 1.0 between backward and the update, the usual place).
 Two timings per variant, as the Node suites time gradguard:
   - wall clock: mean ms per step over ~BENCH_MAX_TIME seconds of steps, best of a few rounds
     (what the train suite reads from benchmark.js);
-  - process CPU time (time.process_time): ms per step of the fastest batch of ~50 ms over 30
+  - process CPU time (time.process_time): ms per step of the fastest batch of ~20 ms over 75
     rounds in which every variant runs one batch, in an order rotated round by round (what the
     guards suite does). The clip ratio is the median over rounds of (clip batch / same-round
     plain SGD batch), the paired method of bench/guards.ts.
@@ -40,8 +40,8 @@ except ImportError:
 
 MAX_TIME = float(os.environ.get('BENCH_MAX_TIME', '0.25'))
 WALL_ROUNDS = max(3, int(os.environ.get('BENCH_ROUNDS', '2')))
-CPU_ROUNDS = 30
-BATCH_SECONDS = 0.2 * MAX_TIME  # 50 ms at the default, as bench/guards.ts
+CPU_ROUNDS = 75
+BATCH_SECONDS = 0.08 * MAX_TIME  # 20 ms at the default, as bench/guards.ts
 LEARNING_RATE = {'sgd': 0.01, 'adam': 1e-3}  # bench/models.ts
 VARIANTS = ('sgd', 'adam', 'sgd+clip')
 DEFAULT_STEPS = [  # bench/models.ts: STEP_A and STEP_B
@@ -149,7 +149,7 @@ def measure_shape(shape):
     cpu = {variant: float('inf') for variant in VARIANTS}
     clip_ratios = []
     for round_index in range(CPU_ROUNDS):
-        if round_index % 10 == 0:
+        if round_index % 15 == 0:
             progress(f'{shape["name"]}, CPU time (round {round_index + 1}/{CPU_ROUNDS})')
         order = [VARIANTS[(k + round_index) % len(VARIANTS)] for k in range(len(VARIANTS))]
         batch = {variant: cpu_batch_ms(steps[variant], calls[variant]) for variant in order}
