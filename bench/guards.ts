@@ -68,8 +68,8 @@ function cpuBatch(fn: () => void, calls: number): number {
  * 1,000 records, so its ring is full, as in any run longer than that (while it fills, each pass
  * also makes its slot); and past the compiler's warm-up. The variants warm up interleaved, a few
  * steps each in turn, so that the engine's shared functions are compiled with the feedback of all
- * of them before the first batch (warmed one after another, the last one's feedback decided how
- * they were compiled, and some processes then read the unguarded step slower than the guarded ones).
+ * of them before the first batch (warmed up one after another for as long, some processes read the
+ * unguarded step slower than the guarded ones, in the previous session's trials).
  */
 const WARM_UP_STEPS = 1100;
 const WARM_UP_BLOCK = 10;

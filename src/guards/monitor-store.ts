@@ -74,7 +74,7 @@ export class Slot {
   readonly spikes: Array<'loss' | 'gradNorm'> = [];
   batch: number[] | undefined = undefined;
   // why offsets into one shared store, not a subarray per kind: while the ring fills, a slot is made
-  // per pass, and five subarrays per pass cost more than the rest of the monitor's bookkeeping
+  // per pass, and each typed-array view would be one more object to allocate (five per pass)
   figures: Float64Array = NO_FIGURES;
   layerNormsAt = 0;
   amplificationsAt = 0;
@@ -89,7 +89,7 @@ export class Slot {
   /** Clears the slot for a new pass with `layout`; its figures live at slot `index` of `store` (one buffer for the whole ring). */
   reset(layout: Layout, store: Float64Array, index: number): void {
     this.record = null;
-    this.spikes.length = 0;
+    if (this.spikes.length > 0) this.spikes.length = 0; // why the test: setting length is a call into the engine
     this.batch = undefined;
     this.nonFinite = null;
     this.weightNorm = NaN;

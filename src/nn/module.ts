@@ -223,4 +223,3 @@ function checkShapes(parameters: Array<[string, Tensor]>, state: Record<string, 
     throw new ShapeError('loadStateDict', `size mismatch: ${mismatches.join('; ')}`, shapes);
   }
 }
-
