@@ -1,5 +1,6 @@
 import { guards, type Guard } from '../src/index.js';
 import { STEP_A, STEP_B, gradguardStep } from './models.js';
+import { cpuBatch } from './guards.js';
 import { median } from './guards-processes.js';
 
 /*
@@ -43,13 +44,6 @@ function build(name: string, shape: typeof STEP_A): Probe {
   }
   const options = afterStep === undefined ? { optimizer: 'sgd' as const, guards: list } : { optimizer: 'sgd' as const, guards: list, afterStep };
   return { name, step: gradguardStep(shape, options).step };
-}
-
-function cpuBatch(step: () => number, calls: number): number {
-  const start = process.cpuUsage();
-  for (let i = 0; i < calls; i++) step();
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1e3 / calls;
 }
 
 const names = process.argv.slice(2);

@@ -56,7 +56,7 @@ const ROUNDS = 75;
 const BATCH_MS = 80 * Number(process.env.BENCH_MAX_TIME ?? '0.25');
 
 /** Milliseconds of process CPU time per call of `fn`, over a batch of about `BATCH_MS`. */
-function cpuBatch(fn: () => void, calls: number): number {
+export function cpuBatch(fn: () => void, calls: number): number {
   const start = process.cpuUsage();
   for (let i = 0; i < calls; i++) fn();
   const used = process.cpuUsage(start);

@@ -163,4 +163,3 @@ export function maxAll(x: TypedArray): number {
   }
   return best;
 }
-
