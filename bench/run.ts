@@ -6,7 +6,7 @@ import { runTrain } from './train.js';
 
 /*
  * `npm run bench` runs every suite; `npm run bench -- kernels train` runs the ones named.
- * BENCH_MAX_TIME=<seconds per case> trades precision for time (default 0.25); BENCH_ROUNDS=<n> interleaved rounds (default 2).
+ * BENCH_MAX_TIME=<seconds per case> trades precision for time (default 0.25); BENCH_ROUNDS=<n> interleaved rounds (default 3).
  */
 
 const SUITES: Record<string, () => Promise<void>> = {

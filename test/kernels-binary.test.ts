@@ -31,7 +31,7 @@ describe('binary kernels, same shape (TypeScript kernels forced, four elements p
     setKernelBackend('ts');
     for (const kernel of KERNELS) {
       for (const dtype of ['float32', 'float64'] as const) {
-        for (const size of [1, 3, 4, 5, 7, 8, 9, 1023]) {
+        for (const size of [1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 1023]) {
           const a = random(size, dtype);
           const b = random(size, dtype);
           const out = dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
@@ -48,7 +48,7 @@ describe('binary kernels, row broadcast', () => {
   it('computes a[r, j] ⊕ b[j] for every kernel, dtype and odd shape', () => {
     for (const kernel of KERNELS) {
       for (const dtype of ['float32', 'float64'] as const) {
-        for (const [rows, length] of [[1, 1], [3, 5], [64, 128], [7, 1], [2, 33], [5, 4], [3, 6]] as const) {
+        for (const [rows, length] of [[1, 1], [3, 5], [64, 128], [7, 1], [2, 33], [5, 4], [3, 6], [3, 8], [2, 15], [2, 17]] as const) {
           const a = random(rows * length, dtype);
           const b = random(length, dtype);
           const out = dtype === 'float32' ? new Float32Array(rows * length) : new Float64Array(rows * length);

@@ -32,38 +32,44 @@ function row(
 }
 
 /*
- * why the fast paths below do four elements per iteration: V8 does not unroll loops, and with the
- * arrays arriving as parameters the per-iteration work (bounds checks, the loop test) costs as
- * much as the arithmetic; four per iteration ran 1.2–1.6× faster (1M floats and the [64,128] bias
- * add, Node 20). The one-at-a-time `row` does the n % 4 leftovers first: a leftover loop placed
- * after the unrolled one may never run while V8 warms the function up, and code optimized without
- * feedback for it was deoptimized on every later call (see bench/README.md, "Leftover elements first").
+ * why the fast paths below do eight elements per iteration: V8 does not unroll loops, and with the
+ * arrays arriving as parameters the per-iteration work (re-checking each array, the loop test)
+ * costs as much as the arithmetic. Four per iteration ran 1.2–1.6× faster than one (1M floats and
+ * the [64,128] bias add, Node 20), and eight another 10–15 % faster than four (the same cases
+ * through `Tensor.add`/`mul`, the two builds alternating in one process). The one-at-a-time `row`
+ * does the n % 8 leftovers first: a leftover loop placed after the unrolled one may never run
+ * while V8 warms the function up, and code optimized without feedback for it was deoptimized on
+ * every later call (see bench/README.md, "Leftover elements first").
  */
 
 /** out = a ⊕ b for same-length contiguous arrays: the fastest path, no stride arithmetic. */
 function same(kernel: BinaryKernel, a: TypedArray, b: TypedArray, out: TypedArray): void {
   const n = out.length;
-  let i = n & 3;
+  let i = n & 7;
   if (i > 0) row(kernel, a, 0, 1, b, 0, 1, out, 0, i);
   switch (kernel) {
     case 'add':
-      for (; i < n; i += 4) {
+      for (; i < n; i += 8) {
         out[i] = a[i]! + b[i]!; out[i + 1] = a[i + 1]! + b[i + 1]!; out[i + 2] = a[i + 2]! + b[i + 2]!; out[i + 3] = a[i + 3]! + b[i + 3]!;
+        out[i + 4] = a[i + 4]! + b[i + 4]!; out[i + 5] = a[i + 5]! + b[i + 5]!; out[i + 6] = a[i + 6]! + b[i + 6]!; out[i + 7] = a[i + 7]! + b[i + 7]!;
       }
       break;
     case 'sub':
-      for (; i < n; i += 4) {
+      for (; i < n; i += 8) {
         out[i] = a[i]! - b[i]!; out[i + 1] = a[i + 1]! - b[i + 1]!; out[i + 2] = a[i + 2]! - b[i + 2]!; out[i + 3] = a[i + 3]! - b[i + 3]!;
+        out[i + 4] = a[i + 4]! - b[i + 4]!; out[i + 5] = a[i + 5]! - b[i + 5]!; out[i + 6] = a[i + 6]! - b[i + 6]!; out[i + 7] = a[i + 7]! - b[i + 7]!;
       }
       break;
     case 'mul':
-      for (; i < n; i += 4) {
+      for (; i < n; i += 8) {
         out[i] = a[i]! * b[i]!; out[i + 1] = a[i + 1]! * b[i + 1]!; out[i + 2] = a[i + 2]! * b[i + 2]!; out[i + 3] = a[i + 3]! * b[i + 3]!;
+        out[i + 4] = a[i + 4]! * b[i + 4]!; out[i + 5] = a[i + 5]! * b[i + 5]!; out[i + 6] = a[i + 6]! * b[i + 6]!; out[i + 7] = a[i + 7]! * b[i + 7]!;
       }
       break;
     case 'div':
-      for (; i < n; i += 4) {
+      for (; i < n; i += 8) {
         out[i] = a[i]! / b[i]!; out[i + 1] = a[i + 1]! / b[i + 1]!; out[i + 2] = a[i + 2]! / b[i + 2]!; out[i + 3] = a[i + 3]! / b[i + 3]!;
+        out[i + 4] = a[i + 4]! / b[i + 4]!; out[i + 5] = a[i + 5]! / b[i + 5]!; out[i + 6] = a[i + 6]! / b[i + 6]!; out[i + 7] = a[i + 7]! / b[i + 7]!;
       }
       break;
   }
@@ -75,31 +81,35 @@ function same(kernel: BinaryKernel, a: TypedArray, b: TypedArray, out: TypedArra
  */
 function rowBroadcast(kernel: BinaryKernel, a: TypedArray, b: TypedArray, out: TypedArray, rows: number, length: number): void {
   for (let r = 0, start = 0; r < rows; r++, start += length) {
-    let j = length & 3;
+    let j = length & 7;
     if (j > 0) row(kernel, a, start, 1, b, 0, 1, out, start, j);
     switch (kernel) {
       case 'add':
-        for (; j < length; j += 4) {
+        for (; j < length; j += 8) {
           const k = start + j;
           out[k] = a[k]! + b[j]!; out[k + 1] = a[k + 1]! + b[j + 1]!; out[k + 2] = a[k + 2]! + b[j + 2]!; out[k + 3] = a[k + 3]! + b[j + 3]!;
+          out[k + 4] = a[k + 4]! + b[j + 4]!; out[k + 5] = a[k + 5]! + b[j + 5]!; out[k + 6] = a[k + 6]! + b[j + 6]!; out[k + 7] = a[k + 7]! + b[j + 7]!;
         }
         break;
       case 'sub':
-        for (; j < length; j += 4) {
+        for (; j < length; j += 8) {
           const k = start + j;
           out[k] = a[k]! - b[j]!; out[k + 1] = a[k + 1]! - b[j + 1]!; out[k + 2] = a[k + 2]! - b[j + 2]!; out[k + 3] = a[k + 3]! - b[j + 3]!;
+          out[k + 4] = a[k + 4]! - b[j + 4]!; out[k + 5] = a[k + 5]! - b[j + 5]!; out[k + 6] = a[k + 6]! - b[j + 6]!; out[k + 7] = a[k + 7]! - b[j + 7]!;
         }
         break;
       case 'mul':
-        for (; j < length; j += 4) {
+        for (; j < length; j += 8) {
           const k = start + j;
           out[k] = a[k]! * b[j]!; out[k + 1] = a[k + 1]! * b[j + 1]!; out[k + 2] = a[k + 2]! * b[j + 2]!; out[k + 3] = a[k + 3]! * b[j + 3]!;
+          out[k + 4] = a[k + 4]! * b[j + 4]!; out[k + 5] = a[k + 5]! * b[j + 5]!; out[k + 6] = a[k + 6]! * b[j + 6]!; out[k + 7] = a[k + 7]! * b[j + 7]!;
         }
         break;
       case 'div':
-        for (; j < length; j += 4) {
+        for (; j < length; j += 8) {
           const k = start + j;
           out[k] = a[k]! / b[j]!; out[k + 1] = a[k + 1]! / b[j + 1]!; out[k + 2] = a[k + 2]! / b[j + 2]!; out[k + 3] = a[k + 3]! / b[j + 3]!;
+          out[k + 4] = a[k + 4]! / b[j + 4]!; out[k + 5] = a[k + 5]! / b[j + 5]!; out[k + 6] = a[k + 6]! / b[j + 6]!; out[k + 7] = a[k + 7]! / b[j + 7]!;
         }
         break;
     }
