@@ -125,13 +125,15 @@ export function measureGuardRows(): Row[] {
 }
 
 function formatGuardTable(rows: readonly Row[]): string {
+  const width = Math.max(...rows.map((row) => row.name.length));
   const lines = rows.map((row) => {
     const ratio = Number(row.extra?.ratio);
     const value = row.figures.gradguard ?? NaN;
     const ms = Number.isFinite(value) ? value.toFixed(3).padStart(9) : '        —';
     const ratios = String(row.extra?.ratios ?? '').split(' ').map(Number).filter(Number.isFinite);
-    const range = ratios.length > 1 ? ` (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})` : '';
-    return `${row.name.padEnd(66)} ${ms} ms  ${Number.isFinite(ratio) ? `${ratio.toFixed(2)}× unguarded${range}` : '—'}`;
+    const range = ratios.length > 1 ? ` (${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)})` : '';
+    // why three decimals: the target is 1.10×, and a 1.104 printed as 1.10 would read as met
+    return `${row.name.padEnd(width)} ${ms} ms  ${Number.isFinite(ratio) ? `${ratio.toFixed(3)}× unguarded${range}` : '—'}`;
   });
   const processes = Number(rows[0]?.extra?.processes ?? 1);
   const how = processes > 1 ? `median of ${processes} processes (their range)` : 'one process';
@@ -144,6 +146,7 @@ function formatGuardTable(rows: readonly Row[]): string {
  * PyTorch X %". Stored on each step's unguarded row; returns the lines to print.
  */
 function addPytorchReference(rows: readonly Row[], torch: TorchFigures): string[] {
+  const width = Math.max(...rows.map((row) => row.name.length));
   const lines = [`\nPyTorch ${torch.torch} eager CPU, ${torch.threads} thread, same run (CPU ms per SGD step; clip_grad_norm_ ÷ plain, median of paired rounds)`];
   for (const shape of [STEP_A, STEP_B]) {
     const step = torchStep(torch, shape);
@@ -152,7 +155,7 @@ function addPytorchReference(rows: readonly Row[], torch: TorchFigures): string[
     const plain = step.variants.sgd.cpuMs;
     row.extra = { ...row.extra, 'pytorch sgd CPU ms': plain, 'pytorch clip_grad_norm_ ratio': step.clipRatio };
     const percent = Math.round((step.clipRatio - 1) * 100);
-    lines.push(`step ${shape.name}: pytorch`.padEnd(66) + ` ${plain.toFixed(3).padStart(9)} ms  clip_grad_norm_ ${step.clipRatio.toFixed(2)}× (adds ${percent} %)`);
+    lines.push(`step ${shape.name}: pytorch`.padEnd(width) + ` ${plain.toFixed(3).padStart(9)} ms  clip_grad_norm_ ${step.clipRatio.toFixed(2)}× (adds ${percent} %)`);
   }
   return lines;
 }

@@ -67,8 +67,12 @@ function guardPytorchNote(results: Results): string {
 }
 
 function guardTable(results: Results): string {
-  const body = results.rows.map((row) => [row.name, formatNumber(row.figures.gradguard ?? NaN), `${Number(row.extra?.ratio).toFixed(2)}×`]);
-  const text = `### guards (${when(results)}, process CPU time)\n\n${table(['step and guards', 'ms per step (fastest batch)', '× unguarded (median of paired rounds)'], ['l', 'r', 'r'], body)}`;
+  const body = results.rows.map((row) => {
+    const ratios = String(row.extra?.ratios ?? '').split(' ').map(Number).filter(Number.isFinite);
+    const range = ratios.length > 1 ? ` (${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)})` : '';
+    return [row.name, formatNumber(row.figures.gradguard ?? NaN), `${Number(row.extra?.ratio).toFixed(3)}×${range}`];
+  });
+  const text = `### guards (${when(results)}, process CPU time)\n\n${table(['step and guards', 'ms per step (fastest batch)', '× unguarded (median of processes, each the median of its paired rounds; range of processes)'], ['l', 'r', 'r'], body)}`;
   return results.pytorch === undefined ? text : `${text}\n\n${guardPytorchNote(results)}`;
 }
 
