@@ -12,7 +12,8 @@ import { median } from './guards-processes.js';
  *   SHAPE=A node scripts/run-typescript.mjs bench/guards-probe.ts none none trap+clip+monitor+updates
  *
  * A variant is guard names joined by '+': `none`, `trap` (nanTrap), `clip` (globalNormClip,
- * maxNorm 1), `monitor` (no update ratios), `updates` (a monitor with its afterStep), `spy` (a
+ * maxNorm 1, the guard suite's: above the gradients' norm of both steps, so it never scales them),
+ * `clipping` (maxNorm 1e-3: it scales every step, as PyTorch's clip_grad_norm_ always multiplies), `monitor` (no update ratios), `updates` (a monitor with its afterStep), `spy` (a
  * guard with an empty onTensorGradient: what the engine's tensor events cost by themselves).
  * The first variant is the baseline. Name `none` twice to see the noise floor of the host: two
  * identical variants should read ~1.00 against each other.
@@ -34,13 +35,14 @@ function build(name: string, shape: typeof STEP_A): Probe {
     if (part === 'none') continue;
     else if (part === 'trap') list.push(guards.nanTrap());
     else if (part === 'clip') list.push(guards.globalNormClip({ maxNorm: 1 }));
+    else if (part === 'clipping') list.push(guards.globalNormClip({ maxNorm: 1e-3 }));
     else if (part === 'monitor') list.push(guards.monitor({ trackUpdates: false }));
     else if (part === 'updates') {
       const watcher = guards.monitor();
       list.push(watcher);
       afterStep = () => watcher.afterStep();
     } else if (part === 'spy') list.push({ name: 'spy', onTensorGradient: () => undefined });
-    else throw new Error(`unknown guard '${part}' in '${name}': use none, trap, clip, monitor, updates or spy`);
+    else throw new Error(`unknown guard '${part}' in '${name}': use none, trap, clip, clipping, monitor, updates or spy`);
   }
   const options = afterStep === undefined ? { optimizer: 'sgd' as const, guards: list } : { optimizer: 'sgd' as const, guards: list, afterStep };
   return { name, step: gradguardStep(shape, options).step };
