@@ -13,8 +13,9 @@ import { median } from './guards-processes.js';
  *
  * A variant is guard names joined by '+': `none`, `trap` (nanTrap), `clip` (globalNormClip,
  * maxNorm 1, the guard suite's: above the gradients' norm of both steps, so it never scales them),
- * `clipping` (maxNorm 1e-3: it scales every step, as PyTorch's clip_grad_norm_ always multiplies), `monitor` (no update ratios), `updates` (a monitor with its afterStep), `spy` (a
- * guard with an empty onTensorGradient: what the engine's tensor events cost by themselves).
+ * `clipping` (maxNorm 1e-3: it scales every step, as PyTorch's clip_grad_norm_ always multiplies),
+ * `monitor` (no update ratios), `updates` (a monitor with its afterStep), `spy` (a guard with an
+ * empty onTensorGradient: what the engine's tensor events cost by themselves).
  * The first variant is the baseline. Name `none` twice to see the noise floor of the host: two
  * identical variants should read ~1.00 against each other.
  */

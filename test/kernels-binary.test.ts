@@ -24,7 +24,7 @@ function random(size: number, dtype: 'float32' | 'float64'): TypedArray {
   return data;
 }
 
-describe('binary kernels, same shape (TypeScript kernels forced, four elements per iteration)', () => {
+describe('binary kernels, same shape (TypeScript kernels forced, eight elements per iteration)', () => {
   afterEach(() => setKernelBackend('auto'));
 
   it('computes a[i] ⊕ b[i] for every kernel, dtype and length, the last few included', () => {
