@@ -72,7 +72,7 @@ function guardTable(results: Results): string {
     const range = ratios.length > 1 ? ` (${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)})` : '';
     return [row.name, formatNumber(row.figures.gradguard ?? NaN), `${Number(row.extra?.ratio).toFixed(3)}×${range}`];
   });
-  const text = `### guards (${when(results)}, process CPU time)\n\n${table(['step and guards', 'ms per step (fastest batch)', '× unguarded (median of processes, each the median of its paired rounds; range of processes)'], ['l', 'r', 'r'], body)}`;
+  const text = `### guards (${when(results)}, process CPU time)\n\n${table(['step and guards', 'ms per step (fastest batch)', '× the unguarded step with the same optimizer (median of processes, each the median of its paired rounds; range of processes)'], ['l', 'r', 'r'], body)}`;
   return results.pytorch === undefined ? text : `${text}\n\n${guardPytorchNote(results)}`;
 }
 
