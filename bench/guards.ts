@@ -144,8 +144,13 @@ export function measureGuardRows(): Row[] {
   return [...measureShape(STEP_A), ...measureShape(STEP_B)];
 }
 
+/** The width of the longest row label, so the figures line up. */
+function labelWidth(rows: readonly Row[]): number {
+  return Math.max(...rows.map((row) => row.name.length));
+}
+
 function formatGuardTable(rows: readonly Row[]): string {
-  const width = Math.max(...rows.map((row) => row.name.length));
+  const width = labelWidth(rows);
   const lines = rows.map((row) => {
     const ratio = Number(row.extra?.ratio);
     const value = row.figures.gradguard ?? NaN;
@@ -166,7 +171,7 @@ function formatGuardTable(rows: readonly Row[]): string {
  * PyTorch X %". Stored on each step's unguarded row; returns the lines to print.
  */
 function addPytorchReference(rows: readonly Row[], torch: TorchFigures): string[] {
-  const width = Math.max(...rows.map((row) => row.name.length));
+  const width = labelWidth(rows);
   const lines = [`\nPyTorch ${torch.torch} eager CPU, ${torch.threads} thread, same run (CPU ms per SGD step; clip_grad_norm_ ÷ plain, median of paired rounds)`];
   for (const shape of [STEP_A, STEP_B]) {
     const step = torchStep(torch, shape);
