@@ -62,7 +62,7 @@ export function backward(root: Tensor, options: BackwardOptions = {}): BackwardR
       const gradOut = pass.tensorWatchers.length > 0 ? runTensorGuards(tensor, grad, pass) : grad;
       if (pass.stopped) break;
       checkSavedVersions(tensor.node, tensor);
-      const passedOn = propagate(tensor.node, gradOut, tensor.shape, pending, guards, pass, anomaly);
+      const passedOn = propagate(tensor.node, gradOut, tensor.shape, pending, pass, anomaly);
       // why: a buffer the engine alone holds, which no VJP passed on, is dead now: recycle it.
       // A hook was handed the buffer (a retained gradient is a copy), so that tensor keeps it.
       if (gradOut.owned && !passedOn && tensor.hooks.length === 0) releaseBuffer(gradOut.data);
@@ -101,8 +101,7 @@ function commit(
  * gradients. Returns true when an input gradient is the incoming buffer itself (add, reshape).
  */
 function propagate(
-  node: Node, incoming: Pending, outShape: Shape, pending: Map<Tensor, Pending>,
-  guards: readonly Guard[], pass: Pass, anomaly: boolean,
+  node: Node, incoming: Pending, outShape: Shape, pending: Map<Tensor, Pending>, pass: Pass, anomaly: boolean,
 ): boolean {
   const gradOut = incoming.data;
   const inputs = node.inputs;
@@ -110,7 +109,7 @@ function propagate(
   // why: plain loops, not map closures: this runs for every node of every pass (step B has ~70)
   const needsGrad = new Array<boolean>(n);
   for (let i = 0; i < n; i++) needsGrad[i] = inputs[i]!.requiresGrad;
-  const watched = guards.length > 0 || anomaly; // then kernels may measure the gradients they write
+  const watched = pass.guarded || anomaly; // then kernels may measure the gradients they write
   const raw = OPS[node.op].vjp({ data: gradOut, shape: outShape }, node.saved as never, node as never, needsGrad, watched);
   if (raw.length !== n) throw new GradientError(node.op, `internal: the VJP returned ${raw.length} gradients for ${n} inputs`);
   const grads = new Array<TypedArray | null>(n);

@@ -5,13 +5,9 @@ import type { GradientView, NodeGradientEvent } from './hooks.js';
 /**
  * The rule both the backward NaN trap and anomaly mode use: a node *produced* a non-finite
  * gradient when the gradient that came in was finite but one it sent to an input is not.
- * Nodes that merely pass on an earlier NaN are not producers.
+ * Nodes that merely pass on an earlier NaN are not producers. Takes the views themselves, so the
+ * engine can ask before it builds an event.
  */
-export function isNonFiniteProducer(event: NodeGradientEvent): boolean {
-  return producesNonFinite(event.gradOut, event.inputGrads);
-}
-
-/** `isNonFiniteProducer` on the views themselves (the engine asks before it builds an event). */
 export function producesNonFinite(gradOut: GradientView, inputGrads: ReadonlyArray<GradientView | null>): boolean {
   if (!gradOut.finite) return false;
   for (let i = 0; i < inputGrads.length; i++) {

@@ -125,11 +125,14 @@ export class Pass implements PassControl {
   readonly nodeWatchers: readonly Guard[];
   /** The guards with `onTensorGradient`, in order. */
   readonly tensorWatchers: readonly Guard[];
+  /** True when any guard watches the pass: the VJPs' kernels may then measure what they write. */
+  readonly guarded: boolean;
 
   // why lists made once per pass: each event then calls only the guards that listen to it
   constructor(guards: readonly Guard[]) {
     this.nodeWatchers = guards.filter((guard) => guard.onNodeGradient !== undefined || guard.onNonFiniteGradient !== undefined);
     this.tensorWatchers = guards.filter((guard) => guard.onTensorGradient !== undefined);
+    this.guarded = guards.length > 0;
   }
 
   stop(): void {

@@ -42,7 +42,7 @@ export function nanTrap(options: NanTrapOptions = {}): Guard {
   return {
     name: 'nanTrap',
     // why this hook and not onNodeGradient: the engine calls it only for the node where a NaN/Inf
-    // is born (isNonFiniteProducer), so a healthy pass costs the trap no event at all
+    // is born (producesNonFinite), so a healthy pass costs the trap no event at all
     onNonFiniteGradient(event, control) {
       const info = describe(event);
       if (action === 'throw') {
