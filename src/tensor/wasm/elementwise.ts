@@ -2,33 +2,39 @@ import type { BufferStats } from '../kernels/reduce.js';
 import { weightAndUpdateLoop, type UpdateSize } from '../kernels/update-size.js';
 import { BLOCK_FLOATS, slotFloats } from './elementwise-kernel.js';
 import { SQUARES_SCALE } from './squares-kernel.js';
-import { kernel, memoryDoubles, memoryFloats, type WasmKernels } from './runtime.js';
+import { areaStart, kernel, memoryDoubles, memoryFloats, type WasmKernels } from './runtime.js';
 
 /*
  * Host side of the elementwise kernels: copy the operands into the kernel memory (each in a slot
- * rounded up to whole blocks), run the kernel, copy the result out. Same contracts as the
- * TypeScript kernels in kernels/binary.ts, unary.ts and reduce.ts, for float32 only.
+ * rounded up to whole blocks, placed where copies run fast: see `areaStart`), run the kernel,
+ * copy the result out. Same contracts as the TypeScript kernels in kernels/binary.ts, unary.ts
+ * and reduce.ts, for float32 only.
  */
 
 /** out = a + b (`'add'`) or a · b (`'mul'`) for same-length arrays. */
 export function binaryWasm(kernels: WasmKernels, name: 'add' | 'mul', a: Float32Array, b: Float32Array, out: Float32Array): void {
   const n = out.length;
   const slot = slotFloats(n);
-  const memory = memoryFloats(kernels, 3 * slot);
-  memory.set(a, 0);
-  memory.set(b, slot);
-  kernel(kernels, name)(0, slot * 4, 2 * slot * 4, slot * 4);
-  out.set(memory.subarray(2 * slot, 2 * slot + n));
+  const aAt = areaStart(0);
+  const bAt = areaStart(aAt + slot);
+  const outAt = areaStart(bAt + slot);
+  const memory = memoryFloats(kernels, outAt + slot);
+  memory.set(a, aAt);
+  memory.set(b, bAt);
+  kernel(kernels, name)(aAt * 4, bAt * 4, outAt * 4, slot * 4);
+  out.set(memory.subarray(outAt, outAt + n));
 }
 
 /** out = max(x, 0), NaN kept. */
 export function reluWasm(kernels: WasmKernels, x: Float32Array, out: Float32Array): void {
   const n = x.length;
   const slot = slotFloats(n);
-  const memory = memoryFloats(kernels, 2 * slot);
-  memory.set(x, 0);
-  kernel(kernels, 'relu')(0, slot * 4, slot * 4);
-  out.set(memory.subarray(slot, slot + n));
+  const xAt = areaStart(0);
+  const outAt = areaStart(xAt + slot);
+  const memory = memoryFloats(kernels, outAt + slot);
+  memory.set(x, xAt);
+  kernel(kernels, 'relu')(xAt * 4, outAt * 4, slot * 4);
+  out.set(memory.subarray(outAt, outAt + n));
 }
 
 /**
@@ -38,23 +44,27 @@ export function reluWasm(kernels: WasmKernels, x: Float32Array, out: Float32Arra
 export function reluBackwardWasm(kernels: WasmKernels, x: Float32Array, gradOut: Float32Array, out: Float32Array, measure = false): BufferStats | null {
   const n = x.length;
   const slot = slotFloats(n);
-  const memory = memoryFloats(kernels, 3 * slot + BLOCK_FLOATS);
-  memory.set(x, 0);
-  memory.set(gradOut, slot);
-  if (measure) memory.fill(0, slot + n, 2 * slot); // a zero gradient in the padding gives a zero output there
-  kernel(kernels, 'reluBackward')(0, slot * 4, 2 * slot * 4, slot * 4);
-  out.set(memory.subarray(2 * slot, 2 * slot + n));
-  return measure ? statsInMemory(kernels, 2 * slot, n, 3 * slot) : null;
+  const xAt = areaStart(0);
+  const gradAt = areaStart(xAt + slot);
+  const outAt = areaStart(gradAt + slot);
+  const memory = memoryFloats(kernels, outAt + slot + BLOCK_FLOATS);
+  memory.set(x, xAt);
+  memory.set(gradOut, gradAt);
+  if (measure) memory.fill(0, gradAt + n, gradAt + slot); // a zero gradient in the padding gives a zero output there
+  kernel(kernels, 'reluBackward')(xAt * 4, gradAt * 4, outAt * 4, slot * 4);
+  out.set(memory.subarray(outAt, outAt + n));
+  return measure ? statsInMemory(kernels, outAt, n, outAt + slot) : null;
 }
 
 /** Σx, accumulated in float64. */
 export function sumWasm(kernels: WasmKernels, x: Float32Array): number {
   const n = x.length;
   const slot = slotFloats(n);
-  const memory = memoryFloats(kernels, slot);
-  memory.set(x, 0);
-  memory.fill(0, n, slot);
-  return kernel(kernels, 'sum')(0, slot * 4);
+  const xAt = areaStart(0);
+  const memory = memoryFloats(kernels, xAt + slot);
+  memory.set(x, xAt);
+  memory.fill(0, xAt + n, xAt + slot);
+  return kernel(kernels, 'sum')(xAt * 4, slot * 4);
 }
 
 /**
@@ -73,10 +83,11 @@ export function statsInMemory(kernels: WasmKernels, at: number, n: number, maxAt
 export function statsWasm(kernels: WasmKernels, x: Float32Array): BufferStats | null {
   const n = x.length;
   const slot = slotFloats(n);
-  const memory = memoryFloats(kernels, slot + BLOCK_FLOATS);
-  memory.set(x, 0);
-  memory.fill(0, n, slot);
-  return statsInMemory(kernels, 0, n, slot);
+  const xAt = areaStart(0);
+  const memory = memoryFloats(kernels, xAt + slot + BLOCK_FLOATS);
+  memory.set(x, xAt);
+  memory.fill(0, xAt + n, xAt + slot);
+  return statsInMemory(kernels, xAt, n, xAt + slot);
 }
 
 /**
@@ -98,10 +109,11 @@ export function updateSizeInMemory(kernels: WasmKernels, at: number, previousAt:
 export function scaleWasm(kernels: WasmKernels, x: Float32Array, factor: number): void {
   const n = x.length;
   const slot = slotFloats(n);
-  const memory = memoryFloats(kernels, slot);
-  memory.set(x, 0);
-  kernel(kernels, 'scale')(0, slot * 4, factor);
-  x.set(memory.subarray(0, n));
+  const at = areaStart(0);
+  const memory = memoryFloats(kernels, at + slot);
+  memory.set(x, at);
+  kernel(kernels, 'scale')(at * 4, slot * 4, factor);
+  x.set(memory.subarray(at, at + n));
 }
 
 /**
@@ -114,16 +126,18 @@ export function sgdWasm(
 ): UpdateSize | undefined {
   const n = param.length;
   const slot = slotFloats(n);
-  const memory = memoryFloats(kernels, 3 * slot + BLOCK_FLOATS);
-  memory.set(param, 0);
-  memory.set(grad, slot);
+  const paramAt = areaStart(0);
+  const gradAt = areaStart(paramAt + slot);
+  const out = measure ? areaStart(gradAt + slot) : paramAt;
+  const memory = memoryFloats(kernels, Math.max(gradAt, out) + slot + BLOCK_FLOATS);
+  memory.set(param, paramAt);
+  memory.set(grad, gradAt);
   if (measure) {
     // zero padding in both: a zero weight with a zero gradient takes a zero step and adds nothing
-    memory.fill(0, n, slot);
-    memory.fill(0, slot + n, 2 * slot);
+    memory.fill(0, paramAt + n, paramAt + slot);
+    memory.fill(0, gradAt + n, gradAt + slot);
   }
-  const out = measure ? 2 * slot : 0;
-  kernel(kernels, 'sgd')(0, slot * 4, out * 4, slot * 4, lr, weightDecay);
+  kernel(kernels, 'sgd')(paramAt * 4, gradAt * 4, out * 4, slot * 4, lr, weightDecay);
   param.set(memory.subarray(out, out + n));
-  return measure ? updateSizeInMemory(kernels, out, 0, n, 3 * slot) : undefined;
+  return measure ? updateSizeInMemory(kernels, out, paramAt, n, out + slot) : undefined;
 }

@@ -3,7 +3,7 @@ import { packOperand, type OperandView } from './pack.js';
 import type { BufferStats } from '../kernels/reduce.js';
 import { BLOCK_FLOATS } from './elementwise-kernel.js';
 import { statsInMemory } from './elementwise.js';
-import { kernel, memoryFloats, type WasmKernels } from './runtime.js';
+import { areaStart, kernel, memoryFloats, type WasmKernels } from './runtime.js';
 
 /** Float offsets of the areas of the kernel memory one matmul uses, and the total it needs. */
 interface Layout {
@@ -15,15 +15,18 @@ interface Layout {
   end: number;
 }
 
-/** [A as given | B as given | packed A | packed B | C with rows padded to whole tiles]. */
+/**
+ * [A as given | B as given | packed A | packed B | C with rows padded to whole tiles]; the areas
+ * JavaScript copies into or out of start where copies run fast (`areaStart`), 16-byte aligned.
+ */
 function layout(M: number, K: number, N: number): Layout {
   const paddedM = Math.ceil(M / TILE.rows) * TILE.rows;
   const paddedN = Math.ceil(N / TILE.columns) * TILE.columns;
-  const aStaging = 0;
-  const bStaging = aStaging + roundUp(M * K);
-  const aPacked = bStaging + roundUp(K * N);
+  const aStaging = areaStart(0);
+  const bStaging = areaStart(aStaging + M * K);
+  const aPacked = areaStart(bStaging + K * N);
   const bPacked = aPacked + paddedM * K;
-  const c = bPacked + paddedN * K;
+  const c = areaStart(bPacked + paddedN * K);
   return { aStaging, bStaging, aPacked, bPacked, c, end: c + paddedM * paddedN };
 }
 
@@ -73,11 +76,6 @@ export function matmulWasm(
   copyRows(memory, at.c, paddedN, out, 0, N, M, N);
   const measurable = measure && !accumulate && paddedN === N && (M * N) % BLOCK_FLOATS === 0;
   return measurable ? statsInMemory(kernels, at.c, M * N, at.end) : null;
-}
-
-/** Rounds a float count up to whole v128 vectors, so every area starts 16-byte aligned. */
-function roundUp(floats: number): number {
-  return Math.ceil(floats / 4) * 4;
 }
 
 /** Below this row length a plain loop beats creating a subarray per row for `set`. */

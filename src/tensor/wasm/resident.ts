@@ -1,7 +1,7 @@
 import { BLOCK_FLOATS, slotFloats } from './elementwise-kernel.js';
 import type { UpdateSize } from '../kernels/update-size.js';
 import { updateSizeInMemory } from './elementwise.js';
-import { memoryFloats, separateKernels, type WasmKernels } from './runtime.js';
+import { areaStart, memoryFloats, separateKernels, type WasmKernels } from './runtime.js';
 
 /**
  * Where one key's copies live in the kernel memory: two places of `length` floats (float
@@ -46,8 +46,10 @@ export class ResidentCopies {
     const slot = slotFloats(data.length);
     let place = this.places.get(key);
     if (place === undefined || place.length !== data.length) {
-      place = { offsets: [this.end, this.end + slot], current: 0, length: data.length };
-      this.end += 2 * slot;
+      const first = areaStart(this.end);
+      const second = areaStart(first + slot); // both where copies in run fast
+      place = { offsets: [first, second], current: 0, length: data.length };
+      this.end = second + slot;
       this.places.set(key, place);
       memoryFloats(this.kernels, this.end + BLOCK_FLOATS).fill(0, place.offsets[0], this.end); // the padding stays zero
     }
