@@ -41,6 +41,19 @@ describe('the buffer pool', () => {
     expect(takeBuffer('float32', 8)).toBeUndefined();
   });
 
+  it('pools from 65 bytes: smaller typed arrays live in V8\'s heap and are cheap to make', () => {
+    releaseBuffer(new Float32Array(16)); // 64 bytes
+    releaseBuffer(new Float64Array(8));
+    expect(takeBuffer('float32', 16)).toBeUndefined();
+    expect(takeBuffer('float64', 8)).toBeUndefined();
+    const float32 = new Float32Array(17); // 68 bytes
+    const float64 = new Float64Array(9); // 72 bytes
+    releaseBuffer(float32);
+    releaseBuffer(float64);
+    expect(takeBuffer('float32', 17)).toBe(float32);
+    expect(takeBuffer('float64', 9)).toBe(float64);
+  });
+
   it('holds at most 32 MB', () => {
     const size = 1024 * 1024; // 4 MB each
     for (let i = 0; i < 12; i++) releaseBuffer(new Float32Array(size));

@@ -277,12 +277,14 @@ function runTensorHooks(tensor: Tensor, entry: Pending): Pending {
   return current;
 }
 
-/** `.grad += g` (a fresh tensor the first time, as PyTorch); `adopt` lets `.grad` take the buffer itself. */
+/**
+ * `.grad += g` (a fresh tensor the first time, as PyTorch); `adopt` lets `.grad` take the buffer
+ * itself. A tensor with hooks showed them its gradient, so that one counts as handed out.
+ */
 function accumulateGrad(tensor: Tensor, g: TypedArray, adopt: boolean): void {
-  if (tensor.grad === null) {
-    const data = adopt ? g : castTo(g, tensor.dtype);
-    tensor.grad = new Tensor(data, tensor.shape);
-  } else addInPlace(tensor.grad.data, g);
+  const grad = tensor.peekGrad();
+  if (grad === null) tensor.adoptGrad(new Tensor(adopt ? g : castTo(g, tensor.dtype), tensor.shape), tensor.hooks.length > 0);
+  else addInPlace(grad.data, g);
 }
 
 function freeNode(node: Node | null): void {

@@ -20,7 +20,8 @@ import type { Tensor } from './tensor.js';
  * A guard that changes the buffer in place must say so (`scale`, `changed`) so the cache stays true.
  * A view of a node's or a non-leaf tensor's gradient is valid during the call that shows it only:
  * the engine recycles that buffer once the pass is done with it, so copy what you keep
- * (`view.data.slice()`, or the numbers). Parameter gradients become `.grad` and stay valid.
+ * (`view.data.slice()`, or the numbers). Parameter gradients become `.grad` and stay valid until
+ * `zeroGrad`, which recycles a `.grad` no one read (`Tensor.releaseGrad`).
  * @example
  * const view = new GradientView(new Float32Array([3, 4]), [2]);
  * view.norm;     // 5, from one pass

@@ -84,7 +84,8 @@ export function endOfPass(leaves: readonly Tensor[], leafGrads: readonly Pending
     parameters: leaves,
     grads: leaves.map((leaf, i) => {
       const passed = leafGrads[i]!; // .grad adopted this pass's buffer: its statistics are still true
-      return passed.view !== null && passed.data === leaf.grad!.data ? passed.view : new GradientView(leaf.grad!.data, leaf.shape);
+      const data = leaf.peekGrad()!.data;
+      return passed.view !== null && passed.data === data ? passed.view : new GradientView(data, leaf.shape);
     }),
   };
   let sumOfSquares = 0;
@@ -102,7 +103,7 @@ export function restoreGrads(leaves: readonly Tensor[], before: ReadonlyArray<Ty
     const previous = before[i];
     const leaf = leaves[i]!;
     if (previous === null || previous === undefined) leaf.grad = null;
-    else leaf.grad!.data.set(previous);
+    else leaf.peekGrad()!.data.set(previous);
   }
 }
 
@@ -111,7 +112,7 @@ export function restoreGrads(leaves: readonly Tensor[], before: ReadonlyArray<Ty
  * (ZClip's skip) can be undone. Copies only gradients that already exist (gradient accumulation).
  */
 export function snapshotGrads(leaves: readonly Tensor[]): Array<TypedArray | null> {
-  return leaves.map((leaf) => (leaf.grad === null ? null : leaf.grad.data.slice()));
+  return leaves.map((leaf) => leaf.peekGrad()?.data.slice() ?? null);
 }
 
 /** The state guards share during one pass. */

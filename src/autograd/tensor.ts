@@ -1,6 +1,7 @@
 import { ArgumentError, DTypeError, GradientError, ShapeError, checkBoolean, checkOptions, describeValue, formatShape } from '../errors.js';
 import { checkBound, checkFinite, checkNumber } from './arguments.js';
 import { allocate, dtypeOf, type DType, type TypedArray } from '../tensor/dtype.js';
+import { releaseBuffer } from '../tensor/pool.js';
 import { formatTensor } from '../tensor/format.js';
 import { elementCount, normalizeAxis, type Shape } from '../tensor/shape.js';
 import { toNested, type NestedArray } from '../tensor/storage.js';
@@ -33,8 +34,10 @@ export class Tensor {
   readonly dtype: DType;
   readonly size: number;
   readonly ndim: number;
-  /** Accumulated gradient of a leaf (or of a non-leaf after `retainGrad()`), `null` until a backward reaches it. */
-  grad: Tensor | null = null;
+  /** Behind `grad`. */
+  private gradSlot: Tensor | null = null;
+  /** True once `grad` was read or assigned from outside (see `releaseGrad`): its buffer may be held elsewhere. */
+  private gradHandedOut = false;
   /** The op that produced this tensor; `null` for leaves (user-created tensors and parameters). */
   node: Node | null = null;
   /** An optional name: parameters carry their `stateDict` key here, for reports and errors. */
@@ -69,6 +72,49 @@ export class Tensor {
     this.ndim = shape.length;
     this.requiresGradFlag = checkBoolean('Tensor', 'requiresGrad', checkOptions('Tensor', options).requiresGrad ?? false);
     this.everRequiredGradFlag = this.requiresGradFlag;
+  }
+
+  /**
+   * Accumulated gradient of a leaf (or of a non-leaf after `retainGrad()`), `null` until a backward
+   * reaches it. Reading or assigning it hands the tensor out, so `zeroGrad` will not recycle its buffer.
+   */
+  get grad(): Tensor | null {
+    this.gradHandedOut = true;
+    return this.gradSlot;
+  }
+
+  set grad(value: Tensor | null) {
+    this.gradSlot = value;
+    this.gradHandedOut = value !== null;
+  }
+
+  /**
+   * The gradient without handing it out: for the engine, optimizers and clips, which read it
+   * during a step and keep nothing (user code reads `grad`).
+   */
+  peekGrad(): Tensor | null {
+    return this.gradSlot;
+  }
+
+  /**
+   * Sets a gradient the engine made and alone holds (`handedOut` false), so `releaseGrad` may
+   * recycle its buffer.
+   */
+  adoptGrad(grad: Tensor, handedOut: boolean): void {
+    this.gradSlot = grad;
+    this.gradHandedOut = handedOut;
+  }
+
+  /**
+   * `grad = null` (what `zeroGrad` does, as PyTorch 2's default), handing the buffer to the next
+   * backward pass when no one outside the engine ever saw this gradient. why: a fresh typed array
+   * costs ~4 µs for 4,096 floats against ~0.4 µs recycled, and every step of a network makes one
+   * per parameter (5–6 % of step B). Had anyone read `grad`, the old tensor keeps its values, as in PyTorch.
+   */
+  releaseGrad(): void {
+    if (this.gradSlot !== null && !this.gradHandedOut) releaseBuffer(this.gradSlot.data);
+    this.gradSlot = null;
+    this.gradHandedOut = false;
   }
 
   /** Whether gradients are computed for this tensor. Only leaves may change it. */

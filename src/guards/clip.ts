@@ -39,8 +39,8 @@ export function clipGradNorm(
   const normType = checkNormType('clipGradNorm', checkOptions('clipGradNorm', options).normType ?? 2);
   checkPositive('clipGradNorm', 'maxNorm', maxNorm, true);
   const all = parameterList('clipGradNorm', parameters);
-  const withGrad = all.filter((p) => p.grad !== null);
-  const views = withGrad.map((p) => new GradientView(p.grad!.data, p.shape));
+  const withGrad = all.filter((p) => p.peekGrad() !== null);
+  const views = withGrad.map((p) => new GradientView(p.peekGrad()!.data, p.shape));
   const total = totalNorm(views, normType);
   if (!Number.isFinite(total)) {
     if (options.errorIfNonfinite === true) {
@@ -71,7 +71,7 @@ export function clipGradNorm(
  */
 export function clipGradValue(parameters: Tensor | Iterable<Tensor>, clipValue: number): void {
   checkPositive('clipGradValue', 'clipValue', clipValue, true);
-  for (const parameter of parameterList('clipGradValue', parameters).filter((p) => p.grad !== null)) clampInPlace(parameter.grad!.data, clipValue);
+  for (const parameter of parameterList('clipGradValue', parameters).filter((p) => p.peekGrad() !== null)) clampInPlace(parameter.peekGrad()!.data, clipValue);
 }
 
 /** Clamps a buffer to [-limit, limit] in place and returns how many values changed. */

@@ -188,9 +188,9 @@ export abstract class Module {
     return { missingKeys, unexpectedKeys };
   }
 
-  /** Sets every parameter's `grad` to `null` (PyTorch 2's default `set_to_none=True`). */
+  /** Sets every parameter's `grad` to `null` (PyTorch 2's default `set_to_none=True`); a gradient no one read is recycled (`Tensor.releaseGrad`). */
   zeroGrad(): void {
-    for (const parameter of this.parameters()) parameter.grad = null;
+    for (const parameter of this.parameters()) parameter.releaseGrad();
   }
 
   /** Training mode for this module and every submodule. Returns `this`. */

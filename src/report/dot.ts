@@ -127,8 +127,9 @@ function describe(tensor: Tensor, norms: ReadonlyMap<Node, number>, color: (norm
 }
 
 function gradNorm(tensor: Tensor): number | undefined {
-  if (tensor.grad === null) return undefined;
-  return Math.sqrt(bufferStats(tensor.grad.data).sumOfSquares);
+  const grad = tensor.peekGrad(); // read now, kept nowhere: zeroGrad may still recycle it
+  if (grad === null) return undefined;
+  return Math.sqrt(bufferStats(grad.data).sumOfSquares);
 }
 
 /** Fill colours on a log ramp over the graph's finite positive norms; black for NaN/Inf, grey for none. */

@@ -84,7 +84,8 @@ export abstract class Optimizer<O extends BaseOptions> {
     noGrad(() => {
       for (const group of this.paramGroups) {
         for (const param of group.params) {
-          if (param.grad === null) continue;
+          const grad = param.peekGrad();
+          if (grad === null) continue;
           let state = this.state.get(param);
           if (state === undefined) {
             state = { step: 0, buffers: {} };
@@ -92,7 +93,7 @@ export abstract class Optimizer<O extends BaseOptions> {
           }
           state.step += 1;
           const versionBefore = param.version;
-          const size = this.update(param.data, param.grad.data, state, group, updateSizeWanted(param));
+          const size = this.update(param.data, grad.data, state, group, updateSizeWanted(param));
           param.bumpVersion(); // an in-place write: backward through a graph that saved param now throws
           if (size !== undefined) recordUpdateSize(param, size, versionBefore, param.version);
         }
@@ -100,9 +101,9 @@ export abstract class Optimizer<O extends BaseOptions> {
     });
   }
 
-  /** Sets every parameter's `grad` to `null` (PyTorch 2's default). */
+  /** Sets every parameter's `grad` to `null` (PyTorch 2's default); a gradient no one read is recycled (`Tensor.releaseGrad`). */
   zeroGrad(): void {
-    for (const group of this.paramGroups) for (const param of group.params) param.grad = null;
+    for (const group of this.paramGroups) for (const param of group.params) param.releaseGrad();
   }
 
   /** The buffer `name` of a parameter's state, created as zeros of the parameter's dtype on first use. */
