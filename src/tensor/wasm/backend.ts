@@ -4,7 +4,9 @@ import type { BufferStats } from '../kernels/reduce.js';
 import type { UpdateSize } from '../kernels/update-size.js';
 import { binaryWasm, reluBackwardWasm, reluWasm, scaleWasm, sgdWasm, statsWasm, sumWasm } from './elementwise.js';
 import { matmulMemoryFloats, matmulWasm } from './matmul.js';
-import { loadKernels, unavailableReason, type WasmKernels } from './runtime.js';
+import type { AdamStep } from '../kernels/optim.js';
+import { adamWasm } from './adam.js';
+import { loadKernels, loadOptimizerKernels, unavailableReason, type WasmKernels } from './runtime.js';
 
 /**
  * Which kernels run float32 work:
@@ -76,10 +78,10 @@ export function kernelBackend(): ActiveKernelBackend {
  * The kernels to use for `work` (multiply-adds or elements) needing `memory` floats of kernel
  * memory, or undefined to run TypeScript.
  */
-function kernelsFor(work: number, threshold: number, memory: number): WasmKernels | undefined {
+function kernelsFor(work: number, threshold: number, memory: number, load = loadKernels): WasmKernels | undefined {
   if (choice === 'ts' || memory > MAX_KERNEL_MEMORY_FLOATS) return undefined;
   if (choice === 'auto' && work < threshold) return undefined;
-  return loadKernels();
+  return load();
 }
 
 /**
@@ -140,6 +142,18 @@ export function trySgdWasm(param: TypedArray, grad: TypedArray, lr: number, weig
   const kernels = kernelsFor(param.length, ELEMENTWISE_WASM_THRESHOLD, 3 * param.length);
   if (kernels === undefined) return undefined;
   return sgdWasm(kernels, param, grad, lr, weightDecay, measure) ?? 'done';
+}
+
+/**
+ * Adam's update (no AMSGrad) of a float32 parameter and its moments on WebAssembly, in float32
+ * arithmetic as PyTorch's; false to let TypeScript do it (float64, small, or the module unavailable).
+ */
+export function tryAdamWasm(param: TypedArray, grad: TypedArray, expAvg: TypedArray, expAvgSq: TypedArray, step: AdamStep): boolean {
+  if (!(param instanceof Float32Array && grad instanceof Float32Array && expAvg instanceof Float32Array && expAvgSq instanceof Float32Array)) return false;
+  const kernels = kernelsFor(param.length, ELEMENTWISE_WASM_THRESHOLD, 4 * param.length, loadOptimizerKernels);
+  if (kernels === undefined) return false;
+  adamWasm(kernels, param, grad, expAvg, expAvgSq, step);
+  return true;
 }
 
 /** x ← x · factor in place for a float32 buffer on WebAssembly; false to let TypeScript do it. */

@@ -56,6 +56,8 @@ export const SIMD = {
   'f32x4.add': 0xe4,
   'f32x4.sub': 0xe5,
   'f32x4.mul': 0xe6,
+  'f32x4.div': 0xe7,
+  'f32x4.sqrt': 0xe3,
   'f32x4.max': 0xe9,
   'f32x4.abs': 0xe0,
   'f32x4.pmax': 0xeb,

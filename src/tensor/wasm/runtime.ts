@@ -4,6 +4,7 @@ import { gemmFunction, TILE } from './matmul-kernel.js';
 import { packFunctions } from './pack-kernel.js';
 import { elementwiseFunctions } from './elementwise-kernel.js';
 import { squareSumFunctions } from './squares-kernel.js';
+import { adamFunction } from './adam-kernel.js';
 
 /** A kernel exported by our module: i32/f32 arguments in, at most one number out. */
 export type KernelFunction = (...args: number[]) => number;
@@ -34,6 +35,15 @@ export function kernelModuleBytes(memoryPages = INITIAL_MEMORY_PAGES): Uint8Arra
   return encodeModule({ functions: [gemmFunction(), ...packFunctions([TILE.rows, TILE.columns]), ...elementwiseFunctions(), ...squareSumFunctions()], memoryPages });
 }
 
+/**
+ * The optimizer module (Adam's update), with a memory of its own. why a second module: the
+ * first is within a few hundred bytes of the 4 KB that browsers compile synchronously on the
+ * main thread, and Adam's kernel would push it over.
+ */
+export function optimizerModuleBytes(memoryPages = INITIAL_MEMORY_PAGES): Uint8Array<ArrayBuffer> {
+  return encodeModule({ functions: [adamFunction()], memoryPages });
+}
+
 /** A module with one function that uses v128 values: it validates exactly when the engine supports SIMD. */
 export function simdProbeBytes(): Uint8Array<ArrayBuffer> {
   const f = new FunctionBuilder('probe');
@@ -57,7 +67,14 @@ type LoadState =
   | { kind: 'ready'; kernels: WasmKernels }
   | { kind: 'unavailable'; reason: string };
 
-let state: LoadState = { kind: 'untried' };
+/** One of our modules: how to make its bytes, and how far loading it has got. */
+interface ModuleSlot {
+  readonly bytes: (memoryPages?: number) => Uint8Array<ArrayBuffer>;
+  state: LoadState;
+}
+
+const MAIN: ModuleSlot = { bytes: kernelModuleBytes, state: { kind: 'untried' } };
+const OPTIMIZER: ModuleSlot = { bytes: optimizerModuleBytes, state: { kind: 'untried' } };
 
 /**
  * The kernels, or undefined while they are unavailable. The first call compiles synchronously
@@ -65,21 +82,32 @@ let state: LoadState = { kind: 'untried' };
  * synchronous compile, an asynchronous one starts and callers use TypeScript until it finishes.
  */
 export function loadKernels(): WasmKernels | undefined {
+  return load(MAIN);
+}
+
+/** The optimizer module's kernels (see `optimizerModuleBytes`), loaded like `loadKernels`'s. */
+export function loadOptimizerKernels(): WasmKernels | undefined {
+  return load(OPTIMIZER);
+}
+
+function load(slot: ModuleSlot): WasmKernels | undefined {
+  const state = slot.state;
   if (state.kind === 'ready') return state.kernels;
   if (state.kind !== 'untried') return undefined;
   if (!simdSupported()) {
-    state = { kind: 'unavailable', reason: 'this engine has no WebAssembly SIMD' };
+    slot.state = { kind: 'unavailable', reason: 'this engine has no WebAssembly SIMD' };
     return undefined;
   }
-  const bytes = kernelModuleBytes();
+  const bytes = slot.bytes();
   try {
-    state = { kind: 'ready', kernels: instantiateOrShrink(new WebAssembly.Module(bytes)) };
-    return state.kernels;
+    const kernels = instantiateOrShrink(new WebAssembly.Module(bytes), slot);
+    slot.state = { kind: 'ready', kernels };
+    return kernels;
   } catch {
-    state = { kind: 'compiling' };
-    WebAssembly.compile(bytes).then(instantiateOrShrink).then(
-      (kernels) => { state = { kind: 'ready', kernels }; },
-      (error: unknown) => { state = { kind: 'unavailable', reason: String(error) }; },
+    slot.state = { kind: 'compiling' };
+    WebAssembly.compile(bytes).then((module) => instantiateOrShrink(module, slot)).then(
+      (kernels) => { slot.state = { kind: 'ready', kernels }; },
+      (error: unknown) => { slot.state = { kind: 'unavailable', reason: String(error) }; },
     );
     return undefined;
   }
@@ -87,22 +115,24 @@ export function loadKernels(): WasmKernels | undefined {
 
 /** Why the kernels are not loaded (for error messages), or undefined when they are. */
 export function unavailableReason(): string | undefined {
+  const state = MAIN.state;
   if (state.kind === 'ready') return undefined;
   return state.kind === 'unavailable' ? state.reason : 'the WebAssembly module is still compiling';
 }
 
-/** Forgets the loaded module so the next call loads again; tests use it to exercise detection. */
+/** Forgets the loaded modules so the next call loads again; tests use it to exercise detection. */
 export function resetKernelsForTesting(): void {
-  state = { kind: 'untried' };
+  MAIN.state = { kind: 'untried' };
+  OPTIMIZER.state = { kind: 'untried' };
 }
 
 /** Instantiates `module`; where the engine cannot give it its initial memory, a one-page copy of it (which grows on demand). */
-function instantiateOrShrink(module: WebAssembly.Module): WasmKernels {
+function instantiateOrShrink(module: WebAssembly.Module, slot: ModuleSlot = MAIN): WasmKernels {
   try {
     return instantiate(module);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
-    return instantiate(new WebAssembly.Module(kernelModuleBytes(1)));
+    return instantiate(new WebAssembly.Module(slot.bytes(1)));
   }
 }
 

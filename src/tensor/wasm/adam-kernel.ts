@@ -1,0 +1,52 @@
+import { FunctionBuilder, type Local } from './builder.js';
+import type { FunctionDefinition } from './encoder.js';
+import { loadAt } from './elementwise-kernel.js';
+
+/** The scalars of one Adam step, in the order the kernel takes them (all as float32). */
+export const ADAM_SCALARS = ['shrink', 'l2', 'keep1', 'beta2', 'keep2', 'stepSize', 'bias2Sqrt', 'eps'] as const;
+
+/**
+ * adam(param, grad, expAvg, expAvgSq, bytes, shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps):
+ * one step of torch.optim.Adam / AdamW in float32 arithmetic, op by op as PyTorch's single-tensor
+ * update, four lanes at a time, in place:
+ *   θ ← θ·shrink (AdamW's 1 − lr·λ, else 1);   g ← ∇ + l2·θ (Adam's coupled decay, else 0)
+ *   m ← m + keep1·(g − m);   v ← v·β₂ + (keep2·g)·g;   θ ← θ − (stepSize·m) / (√v / bias2Sqrt + ε)
+ * why SIMD pays most here: the square root and the division run on the core's divider, which a
+ * scalar float64 loop waits on per element; f32x4.sqrt and f32x4.div do four per instruction.
+ */
+export function adamFunction(): FunctionDefinition {
+  const f = new FunctionBuilder('adam');
+  const [param, grad, expAvg, expAvgSq, bytes] = ['param', 'grad', 'expAvg', 'expAvgSq', 'bytes'].map((name) => f.param(name, 'i32')) as [Local, Local, Local, Local, Local];
+  const scalars = ADAM_SCALARS.map((name) => f.param(name, 'f32'));
+  const [shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps] = scalars.map((scalar, i) => {
+    const vector = f.local(`${ADAM_SCALARS[i]}Vector`, 'v128');
+    f.get(scalar).op('f32x4.splat').set(vector);
+    return vector;
+  }) as [Local, Local, Local, Local, Local, Local, Local, Local];
+  const w = f.local('w', 'v128');
+  const g = f.local('g', 'v128');
+  const m = f.local('m', 'v128');
+  const v = f.local('v', 'v128');
+  const offset = f.local('offset', 'i32');
+  const storeTo = (base: Local, value: Local): void => void f.get(base).get(offset).op('i32.add').get(value).memory('v128.store');
+  f.i32(0).set(offset);
+  f.whileBelow(offset, bytes, 16, () => {
+    loadAt(f, param, offset, 0);
+    f.get(shrink).op('f32x4.mul').set(w);
+    loadAt(f, grad, offset, 0);
+    f.get(l2).get(w).op('f32x4.mul').op('f32x4.add').set(g);
+    loadAt(f, expAvg, offset, 0);
+    f.set(m);
+    f.get(m).get(keep1).get(g).get(m).op('f32x4.sub').op('f32x4.mul').op('f32x4.add').set(m); // lerp, as PyTorch
+    storeTo(expAvg, m);
+    loadAt(f, expAvgSq, offset, 0);
+    f.get(beta2).op('f32x4.mul').get(keep2).get(g).op('f32x4.mul').get(g).op('f32x4.mul').op('f32x4.add').set(v);
+    storeTo(expAvgSq, v);
+    f.get(stepSize).get(m).op('f32x4.mul'); // stepSize·m
+    f.get(v).op('f32x4.sqrt').get(bias2Sqrt).op('f32x4.div').get(eps).op('f32x4.add'); // √v / √(1 − β₂ᵗ) + ε
+    f.op('f32x4.div').set(m);
+    f.get(w).get(m).op('f32x4.sub').set(w);
+    storeTo(param, w);
+  });
+  return f.finish();
+}
