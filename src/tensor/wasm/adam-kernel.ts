@@ -2,8 +2,8 @@ import { FunctionBuilder, type Local } from './builder.js';
 import type { FunctionDefinition } from './encoder.js';
 import { loadAt } from './elementwise-kernel.js';
 
-/** The scalars of one Adam step, in the order the kernel takes them (all as float32). */
-export const ADAM_SCALARS = ['shrink', 'l2', 'keep1', 'beta2', 'keep2', 'stepSize', 'bias2Sqrt', 'eps'] as const;
+/** The scalars of one Adam step (see `AdamStep`), in the order the kernel takes them (all as float32). */
+const ADAM_SCALARS = ['shrink', 'l2', 'keep1', 'beta2', 'keep2', 'stepSize', 'bias2Sqrt', 'eps'] as const;
 
 /**
  * adam(param, grad, expAvg, expAvgSq, bytes, shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps):
@@ -16,8 +16,13 @@ export const ADAM_SCALARS = ['shrink', 'l2', 'keep1', 'beta2', 'keep2', 'stepSiz
  */
 export function adamFunction(): FunctionDefinition {
   const f = new FunctionBuilder('adam');
-  const [param, grad, expAvg, expAvgSq, bytes] = ['param', 'grad', 'expAvg', 'expAvgSq', 'bytes'].map((name) => f.param(name, 'i32')) as [Local, Local, Local, Local, Local];
+  const param = f.param('param', 'i32');
+  const grad = f.param('grad', 'i32');
+  const expAvg = f.param('expAvg', 'i32');
+  const expAvgSq = f.param('expAvgSq', 'i32');
+  const bytes = f.param('bytes', 'i32');
   const scalars = ADAM_SCALARS.map((name) => f.param(name, 'f32'));
+  // each scalar splatted once into a vector local: [shrink, l2, …, eps] as four-lane vectors
   const [shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps] = scalars.map((scalar, i) => {
     const vector = f.local(`${ADAM_SCALARS[i]}Vector`, 'v128');
     f.get(scalar).op('f32x4.splat').set(vector);
