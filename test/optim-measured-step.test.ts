@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Generator, Tensor, guards, nn, optim, tensor } from '../src/index.js';
+import { Generator, Tensor, guards, kernelBackend, nn, optim, tensor } from '../src/index.js';
+import { ELEMENTWISE_WASM_THRESHOLD } from '../src/tensor/wasm/backend.js';
 import { UpdateMeter, measuredStepOf } from '../src/tensor/kernels/update-meter.js';
 import { expectAllClose } from './helpers.js';
 
@@ -18,8 +19,13 @@ const MEASURING: Array<[string, Make]> = [
 ];
 const COPIED: Array<[string, Make]> = [
   ['SGD with Nesterov momentum', (p) => new optim.SGD(p, { lr: 0.1, momentum: 0.9, nesterov: true })],
-  ['Adam', (p) => new optim.Adam(p, { lr: 0.01 })],
+  ['Adam with AMSGrad', (p) => new optim.Adam(p, { lr: 0.01, amsgrad: true })],
   ['RMSprop, centered, with momentum', (p) => new optim.RMSprop(p, { lr: 0.01, centered: true, momentum: 0.5 })],
+];
+/** Optimizers that measure their step only where their WebAssembly kernel runs (float32 from the threshold). */
+const MEASURING_ON_WASM: Array<[string, Make]> = [
+  ['Adam', (p) => new optim.Adam(p, { lr: 0.01 })],
+  ['AdamW', (p) => new optim.AdamW(p, { lr: 0.01, weightDecay: 0.1 })],
 ];
 
 function definition(after: ArrayLike<number>, before: ArrayLike<number>): [number, number] {
@@ -74,6 +80,32 @@ describe('optimizers measure their own step for a watching monitor', () => {
           const expected = definition(p.data, before[i]!);
           expectAllClose([measured.weight, measured.update], expected, { rtol: 1e-6, atol: 0, message: `${name}, ${p.size}, step ${step}` });
           expect(meter.measure(p, p.data, p.version)).toEqual({ weight: measured.weight, update: measured.update });
+        });
+      }
+    });
+  }
+
+  for (const [name, make] of MEASURING_ON_WASM) {
+    it(`${name}: Σw² and Σ(Δw)² of each step from its WebAssembly kernel, the meter's copy for the rest`, () => {
+      const params = [randomParameter(10, 1), randomParameter(4099, 2)];
+      const optimizer = make(params);
+      const meter = new UpdateMeter();
+      for (const p of params) meter.remember(p, p.data, p.version);
+      for (let step = 0; step < 3; step++) {
+        const before = params.map((p) => p.data.slice());
+        params.forEach((p, i) => (p.grad = randomParameter(p.size, 10 + 3 * step + i).detach()));
+        const versions = params.map((p) => p.version);
+        optimizer.step();
+        params.forEach((p, i) => {
+          const expected = definition(p.data, before[i]!);
+          const label = `${name}, ${p.size}, step ${step}`;
+          if (p.size >= ELEMENTWISE_WASM_THRESHOLD && kernelBackend() === 'wasm') {
+            const measured = measuredStepOf(p)!;
+            expect(measured, label).toMatchObject({ versionBefore: versions[i], versionAfter: p.version });
+            expectAllClose([measured.weight, measured.update], expected, { rtol: 1e-6, atol: 0, message: label });
+          } else expect(measuredStepOf(p), label).toBeUndefined();
+          const viaMeter = meter.measure(p, p.data, p.version);
+          expectAllClose([viaMeter.weight, viaMeter.update], expected, { rtol: 1e-6, atol: 0, message: `${label}, via the meter` });
         });
       }
     });

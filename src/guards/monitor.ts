@@ -22,8 +22,9 @@ export interface MonitorOptions {
   /** How many spike events are kept. Default 100. */
   eventCapacity?: number;
   /**
-   * Measure ‖ΔW‖/‖W‖ at `afterStep`: gradguard's plain SGD measures its own step as it writes it;
-   * for other updates the monitor compares with a copy of the weights it keeps. Default true.
+   * Measure ‖ΔW‖/‖W‖ at `afterStep`: gradguard's plain SGD, and Adam/AdamW on WebAssembly, measure
+   * their own step as they write it; for other updates the monitor compares with a copy of the
+   * weights it keeps. Default true.
    */
   trackUpdates?: boolean;
   /** Spike rule on the loss; default Lightning's (`spikeDetection()`); false for none. */
@@ -159,7 +160,7 @@ export class Monitor implements Guard {
   /**
    * Tells the monitor an optimizer step was applied: records each parameter's weight norm and
    * ‖ΔW‖/‖W‖ in the latest record. ΔW is the optimizer's own measure of its step when exactly one
-   * step of an optimizer that measures itself (gradguard's SGD without momentum) changed the
+   * step of an optimizer that measures itself (plain SGD; Adam/AdamW on WebAssembly) changed the
    * parameter since the last `afterStep` (no copy is kept then); otherwise the weights are compared
    * with a copy taken at the previous `afterStep` (or at the first pass). A change the monitor can
    * measure neither way, such as a rollback after the optimizer had been measuring, gives NaN for

@@ -1,6 +1,7 @@
 import { ArgumentError, checkBoolean } from '../../errors.js';
 import type { TypedArray } from '../../tensor/dtype.js';
 import { adamUpdate } from '../../tensor/kernels/optim.js';
+import type { UpdateSize } from '../../tensor/kernels/update-size.js';
 import { Optimizer, checkRange, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
 /** Options of `Adam` and `AdamW` (defaults as `torch.optim`). */
@@ -41,12 +42,12 @@ export class Adam extends Optimizer<AdamOptions> {
     checkRange(name, 'betas[1]', group.betas[1], 1);
   }
 
-  protected update(param: TypedArray, grad: TypedArray, state: ParamState, group: ParamGroup<AdamOptions>): void {
+  protected update(param: TypedArray, grad: TypedArray, state: ParamState, group: ParamGroup<AdamOptions>, measure: boolean): UpdateSize | undefined {
     const { lr, betas: [beta1, beta2], eps, weightDecay, amsgrad } = group;
     const expAvg = this.buffer(state, 'expAvg', param);
     const expAvgSq = this.buffer(state, 'expAvgSq', param);
     const maxExpAvgSq = amsgrad ? this.buffer(state, 'maxExpAvgSq', param) : null;
-    adamUpdate(param, grad, expAvg, expAvgSq, maxExpAvgSq, {
+    return adamUpdate(param, grad, expAvg, expAvgSq, maxExpAvgSq, {
       // why: AdamW shrinks the weights directly, before and apart from the adaptive step
       shrink: this.decoupled ? 1 - lr * weightDecay : 1,
       l2: this.decoupled ? 0 : weightDecay,
@@ -56,7 +57,7 @@ export class Adam extends Optimizer<AdamOptions> {
       stepSize: lr / (1 - beta1 ** state.step),
       bias2Sqrt: Math.sqrt(1 - beta2 ** state.step),
       eps,
-    });
+    }, measure);
   }
 }
 

@@ -66,15 +66,19 @@ export interface AdamStep {
  *   θ ← θ·shrink;   g ← ∇ + l2·θ;   m ← m + keep1·(g − m);   v ← β₂·v + keep2·g²
  *   (AMSGrad: v̂ ← max(v̂, v), used for v below);   θ ← θ − stepSize·m / (√v / bias2Sqrt + ε)
  * float32 parameters large enough to pay for the copies take the WebAssembly SIMD kernel, which
- * computes in float32 op by op as PyTorch does (AMSGrad stays here); the TypeScript loop computes
- * each value in float64 and rounds it once when it stores it.
+ * computes in float32 op by op as PyTorch does (AMSGrad stays here) and, with `measure`, returns
+ * the step's size as `sgdUpdate` does; the TypeScript loop computes each value in float64 and
+ * rounds it once when it stores it, and measures nothing (a monitor then compares with its copy).
  * @example
  * adamUpdate(w.data, w.grad.data, m, v, null, { shrink: 1, l2: 0, keep1: 0.1, beta2: 0.999, keep2: 0.001, stepSize: 1e-2, bias2Sqrt: 0.0316, eps: 1e-8 });
  */
 export function adamUpdate(
-  param: TypedArray, grad: TypedArray, expAvg: TypedArray, expAvgSq: TypedArray, maxExpAvgSq: TypedArray | null, step: AdamStep,
-): void {
-  if (maxExpAvgSq === null && tryAdamWasm(param, grad, expAvg, expAvgSq, step)) return;
+  param: TypedArray, grad: TypedArray, expAvg: TypedArray, expAvgSq: TypedArray, maxExpAvgSq: TypedArray | null, step: AdamStep, measure = false,
+): UpdateSize | undefined {
+  if (maxExpAvgSq === null) {
+    const done = tryAdamWasm(param, grad, expAvg, expAvgSq, step, measure);
+    if (done !== undefined) return done === 'done' ? undefined : done;
+  }
   const { shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps } = step;
   // why each stored value is read back (expAvg[i], expAvgSq[i]): the update must use it rounded
   // to the parameter's dtype, as PyTorch does; a value read twice is read once (5–14 % less time per element)
@@ -93,4 +97,5 @@ export function adamUpdate(
     }
     param[i] = w - (stepSize * expAvg[i]!) / (Math.sqrt(second) / bias2Sqrt + eps);
   }
+  return undefined;
 }

@@ -6,9 +6,10 @@ import { loadAt } from './elementwise-kernel.js';
 const ADAM_SCALARS = ['shrink', 'l2', 'keep1', 'beta2', 'keep2', 'stepSize', 'bias2Sqrt', 'eps'] as const;
 
 /**
- * adam(param, grad, expAvg, expAvgSq, bytes, shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps):
+ * adam(param, grad, expAvg, expAvgSq, out, bytes, shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps):
  * one step of torch.optim.Adam / AdamW in float32 arithmetic, op by op as PyTorch's single-tensor
- * update, four lanes at a time, in place:
+ * update, four lanes at a time; the moments in place, the new weights to `out` (in place when it
+ * is `param`, else the old ones stay for `updateSquares` to measure the step):
  *   θ ← θ·shrink (AdamW's 1 − lr·λ, else 1);   g ← ∇ + l2·θ (Adam's coupled decay, else 0)
  *   m ← m + keep1·(g − m);   v ← v·β₂ + (keep2·g)·g;   θ ← θ − (stepSize·m) / (√v / bias2Sqrt + ε)
  * why SIMD pays most here: the square root and the division run on the core's divider, which a
@@ -20,6 +21,7 @@ export function adamFunction(): FunctionDefinition {
   const grad = f.param('grad', 'i32');
   const expAvg = f.param('expAvg', 'i32');
   const expAvgSq = f.param('expAvgSq', 'i32');
+  const out = f.param('out', 'i32');
   const bytes = f.param('bytes', 'i32');
   const scalars = ADAM_SCALARS.map((name) => f.param(name, 'f32'));
   // each scalar splatted once into a vector local: [shrink, l2, …, eps] as four-lane vectors
@@ -51,7 +53,7 @@ export function adamFunction(): FunctionDefinition {
     f.get(v).op('f32x4.sqrt').get(bias2Sqrt).op('f32x4.div').get(eps).op('f32x4.add'); // √v / √(1 − β₂ᵗ) + ε
     f.op('f32x4.div').set(m);
     f.get(w).get(m).op('f32x4.sub').set(w);
-    storeTo(param, w);
+    storeTo(out, w);
   });
   return f.finish();
 }

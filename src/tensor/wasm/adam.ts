@@ -1,28 +1,36 @@
 import type { AdamStep } from '../kernels/optim.js';
-import { slotFloats } from './elementwise-kernel.js';
+import type { UpdateSize } from '../kernels/update-size.js';
+import { BLOCK_FLOATS, slotFloats } from './elementwise-kernel.js';
+import { updateSizeInMemory } from './elementwise.js';
 import { areaStart, kernel, memoryFloats, type WasmKernels } from './runtime.js';
 
 /**
  * Adam's update of a float32 parameter and its two moments, in place, on the optimizer module:
  * the four arrays are copied into its memory, updated in one SIMD pass, and three copied back.
+ * With `measure`, the new weights go next to the old ones and the step's size (Σw² after it,
+ * Σ(Δw)²) is taken there: a monitor's ‖ΔW‖/‖W‖ without a copy of the weights.
  */
 export function adamWasm(
-  kernels: WasmKernels, param: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, step: AdamStep,
-): void {
+  kernels: WasmKernels, param: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, step: AdamStep, measure: boolean,
+): UpdateSize | undefined {
   const n = param.length;
   const slot = slotFloats(n);
   const paramAt = areaStart(0);
   const gradAt = areaStart(paramAt + slot);
   const expAvgAt = areaStart(gradAt + slot);
   const expAvgSqAt = areaStart(expAvgAt + slot);
-  const memory = memoryFloats(kernels, expAvgSqAt + slot);
-  memory.set(param, paramAt);
-  memory.set(grad, gradAt);
-  memory.set(expAvg, expAvgAt);
-  memory.set(expAvgSq, expAvgSqAt);
+  const out = measure ? areaStart(expAvgSqAt + slot) : paramAt;
+  const memory = memoryFloats(kernels, Math.max(out, expAvgSqAt) + slot + BLOCK_FLOATS);
+  const areas = [paramAt, gradAt, expAvgAt, expAvgSqAt];
+  [param, grad, expAvg, expAvgSq].forEach((values, k) => {
+    memory.set(values, areas[k]!);
+    // why when measuring: zero padding in all four makes a zero step there, which adds nothing
+    if (measure) memory.fill(0, areas[k]! + n, areas[k]! + slot);
+  });
   const { shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps } = step;
-  kernel(kernels, 'adam')(paramAt * 4, gradAt * 4, expAvgAt * 4, expAvgSqAt * 4, slot * 4, shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps);
-  param.set(memory.subarray(paramAt, paramAt + n));
+  kernel(kernels, 'adam')(paramAt * 4, gradAt * 4, expAvgAt * 4, expAvgSqAt * 4, out * 4, slot * 4, shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps);
+  param.set(memory.subarray(out, out + n));
   expAvg.set(memory.subarray(expAvgAt, expAvgAt + n));
   expAvgSq.set(memory.subarray(expAvgSqAt, expAvgSqAt + n));
+  return measure ? updateSizeInMemory(kernels, out, paramAt, n, out + slot) : undefined;
 }

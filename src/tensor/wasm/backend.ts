@@ -146,14 +146,16 @@ export function trySgdWasm(param: TypedArray, grad: TypedArray, lr: number, weig
 
 /**
  * Adam's update (no AMSGrad) of a float32 parameter and its moments on WebAssembly, in float32
- * arithmetic as PyTorch's; false to let TypeScript do it (float64, small, or the module unavailable).
+ * arithmetic as PyTorch's: `'done'`, or the update's size when `measure` asked for it (see
+ * `trySgdWasm`); undefined to let TypeScript do it (float64, small, or the module unavailable).
  */
-export function tryAdamWasm(param: TypedArray, grad: TypedArray, expAvg: TypedArray, expAvgSq: TypedArray, step: AdamStep): boolean {
-  if (!(param instanceof Float32Array && grad instanceof Float32Array && expAvg instanceof Float32Array && expAvgSq instanceof Float32Array)) return false;
-  const kernels = kernelsFor(param.length, ELEMENTWISE_WASM_THRESHOLD, 4 * param.length, loadOptimizerKernels);
-  if (kernels === undefined) return false;
-  adamWasm(kernels, param, grad, expAvg, expAvgSq, step);
-  return true;
+export function tryAdamWasm(
+  param: TypedArray, grad: TypedArray, expAvg: TypedArray, expAvgSq: TypedArray, step: AdamStep, measure = false,
+): UpdateSize | 'done' | undefined {
+  if (!(param instanceof Float32Array && grad instanceof Float32Array && expAvg instanceof Float32Array && expAvgSq instanceof Float32Array)) return undefined;
+  const kernels = kernelsFor(param.length, ELEMENTWISE_WASM_THRESHOLD, 5 * param.length, loadOptimizerKernels);
+  if (kernels === undefined) return undefined;
+  return adamWasm(kernels, param, grad, expAvg, expAvgSq, step, measure) ?? 'done';
 }
 
 /** x ← x · factor in place for a float32 buffer on WebAssembly; false to let TypeScript do it. */

@@ -70,7 +70,7 @@ function squaresFunction(): FunctionDefinition {
  * float32 (exact when the two are within a factor 2 of each other, as after a small step, else
  * rounded to ~6e-8 of itself). A non-finite result sends the caller to the float64 TypeScript loop.
  */
-function updateSquaresFunction(): FunctionDefinition {
+export function updateSquaresFunction(): FunctionDefinition {
   const f = new FunctionBuilder('updateSquares');
   const w = f.param('w', 'i32');
   const previous = f.param('previous', 'i32');
