@@ -34,6 +34,7 @@ export function adamFunction(): FunctionDefinition {
   const g = f.local('g', 'v128');
   const m = f.local('m', 'v128');
   const v = f.local('v', 'v128');
+  const change = f.local('change', 'v128');
   const offset = f.local('offset', 'i32');
   const storeTo = (base: Local, value: Local): void => void f.get(base).get(offset).op('i32.add').get(value).memory('v128.store');
   f.i32(0).set(offset);
@@ -51,8 +52,8 @@ export function adamFunction(): FunctionDefinition {
     storeTo(expAvgSq, v);
     f.get(stepSize).get(m).op('f32x4.mul'); // stepSize·m
     f.get(v).op('f32x4.sqrt').get(bias2Sqrt).op('f32x4.div').get(eps).op('f32x4.add'); // √v / √(1 − β₂ᵗ) + ε
-    f.op('f32x4.div').set(m);
-    f.get(w).get(m).op('f32x4.sub').set(w);
+    f.op('f32x4.div').set(change);
+    f.get(w).get(change).op('f32x4.sub').set(w);
     storeTo(out, w);
   });
   return f.finish();
