@@ -21,16 +21,21 @@ export function adamWasm(
   const expAvgSqAt = areaStart(expAvgAt + slot);
   const out = measure ? areaStart(expAvgSqAt + slot) : paramAt;
   const memory = memoryFloats(kernels, Math.max(out, expAvgSqAt) + slot + BLOCK_FLOATS);
-  const areas = [paramAt, gradAt, expAvgAt, expAvgSqAt];
-  [param, grad, expAvg, expAvgSq].forEach((values, k) => {
-    memory.set(values, areas[k]!);
-    // why when measuring: zero padding in all four makes a zero step there, which adds nothing
-    if (measure) memory.fill(0, areas[k]! + n, areas[k]! + slot);
-  });
+  // why zero padding when measuring: zeros in all four make a zero step there, which adds nothing
+  copyIn(memory, param, paramAt, measure ? slot : n);
+  copyIn(memory, grad, gradAt, measure ? slot : n);
+  copyIn(memory, expAvg, expAvgAt, measure ? slot : n);
+  copyIn(memory, expAvgSq, expAvgSqAt, measure ? slot : n);
   const { shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps } = step;
   kernel(kernels, 'adam')(paramAt * 4, gradAt * 4, expAvgAt * 4, expAvgSqAt * 4, out * 4, slot * 4, shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps);
   param.set(memory.subarray(out, out + n));
   expAvg.set(memory.subarray(expAvgAt, expAvgAt + n));
   expAvgSq.set(memory.subarray(expAvgSqAt, expAvgSqAt + n));
   return measure ? updateSizeInMemory(kernels, out, paramAt, n, out + slot) : undefined;
+}
+
+/** memory[at ..] ← values, then zeros up to `at + end`. */
+function copyIn(memory: Float32Array, values: Float32Array, at: number, end: number): void {
+  memory.set(values, at);
+  if (end > values.length) memory.fill(0, at + values.length, at + end);
 }
