@@ -101,6 +101,21 @@ describe('ResidentCopies', () => {
     expect(store.measure(key, after)!.update).toBe(0);
   });
 
+  it('measures tiny weights and tiny moves exactly (float32 squares of them are subnormal: the float64 loop takes over)', () => {
+    const store = ResidentCopies.create()!;
+    for (const [scale, move] of [[1e-22, 1e-26], [1e-13, 1e-20]] as const) {
+      const key = {};
+      const before = random(1024, scale);
+      store.keep(key, before);
+      const after = before.map((v, i) => v + (i % 2 === 0 ? move : -move));
+      const expected = reference(after, before);
+      expect(expected.update, `scale ${scale}`).toBeGreaterThan(0);
+      const measured = store.measure(key, after)!;
+      expectRelative(measured.weight, expected.weight, 1e-12, `Σw², scale ${scale}`);
+      expectRelative(measured.update, expected.update, 1e-12, `Σ(Δw)², scale ${scale}`);
+    }
+  });
+
   it('gives the copy back with take()', () => {
     const store = ResidentCopies.create()!;
     const key = {};

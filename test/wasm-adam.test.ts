@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Generator, setKernelBackend } from '../src/index.js';
 import { adamUpdate, type AdamStep } from '../src/tensor/kernels/optim.js';
 import { ELEMENTWISE_WASM_THRESHOLD, tryAdamWasm } from '../src/tensor/wasm/backend.js';
-import { adamWasm } from '../src/tensor/wasm/adam.js';
+import { adamWasm } from '../src/tensor/wasm/optimizer-updates.js';
 import { loadOptimizerKernels, optimizerModuleBytes, type WasmKernels } from '../src/tensor/wasm/runtime.js';
 import { expectAllClose } from './helpers.js';
 

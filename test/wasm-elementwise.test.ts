@@ -6,9 +6,10 @@ import { relu, reluBackward, scaleInPlace } from '../src/tensor/kernels/unary.js
 import {
   BINARY_WASM_LIMIT, ELEMENTWISE_WASM_THRESHOLD, SUM_WASM_THRESHOLD, tryBinaryWasm, tryReluBackwardWasm, tryReluWasm, tryScaleWasm, trySgdWasm, trySumWasm,
 } from '../src/tensor/wasm/backend.js';
-import { binaryWasm, reluBackwardWasm, reluWasm, sgdWasm, sumWasm } from '../src/tensor/wasm/elementwise.js';
+import { binaryWasm, needsExactSums, reluBackwardWasm, reluWasm, sgdWasm, sumWasm } from '../src/tensor/wasm/elementwise.js';
 import { sgdUpdate } from '../src/tensor/kernels/optim.js';
-import { loadKernels, type WasmKernels } from '../src/tensor/wasm/runtime.js';
+import { loadKernels, loadOptimizerKernels, type WasmKernels } from '../src/tensor/wasm/runtime.js';
+import { sgdMeasuredWasm } from '../src/tensor/wasm/optimizer-updates.js';
 import { expectAllClose } from './helpers.js';
 
 const generator = new Generator(11);
@@ -161,25 +162,33 @@ describe('the SGD update kernel', () => {
     return param.map((theta, i) => f(theta - f(f(lr) * f(grad[i]! + f(f(weightDecay) * theta)))));
   }
 
-  it('computes θ − lr·(g + λ·θ) in float32 arithmetic on every length, bit for bit', () => {
+  /** Σw² after the step and Σ(Δw)² in float64, from the float32 values as stored. */
+  function stepSize(after: Float32Array, before: Float32Array): [number, number] {
+    let weight = 0;
+    let update = 0;
+    after.forEach((w, i) => {
+      weight += w * w;
+      update += (w - before[i]!) ** 2;
+    });
+    return [weight, update];
+  }
+
+  it('computes θ − lr·(g + λ·θ) in float32 arithmetic on every length, bit for bit, measuring the step or not', () => {
     for (const n of LENGTHS) {
       for (const [lr, weightDecay] of [[0.1, 0], [0.03, 1e-2]] as const) {
         const param = random(n);
         const grad = random(n);
         const expected = float32Reference(param, grad, lr, weightDecay);
         const before = param.slice();
-        const size = sgdWasm(kernels(), param, grad, lr, weightDecay, n % 2 === 1);
-        expect(Array.from(param), `length ${n}, lr ${lr}, weightDecay ${weightDecay}`).toEqual(Array.from(expected));
-        if (n % 2 === 0) expect(size).toBeUndefined();
-        else {
-          // measured: Σw² after the step and Σ(Δw)², from the float32 values as stored
-          let weight = 0;
-          let update = 0;
-          expected.forEach((w, i) => {
-            weight += w * w;
-            update += (w - before[i]!) ** 2;
-          });
-          expectAllClose([size!.weight, size!.update], [weight, update], { rtol: SQUARES_RTOL, atol: 0, message: `measured, length ${n}` });
+        const label = `length ${n}, lr ${lr}, weightDecay ${weightDecay}`;
+        if (n % 2 === 0) {
+          sgdWasm(kernels(), param, grad, lr, weightDecay);
+          expect(Array.from(param), label).toEqual(Array.from(expected));
+        } else {
+          // the fused kernel of the optimizer module: the same update, and Σw² and Σ(Δw)² in the same pass
+          const size = sgdMeasuredWasm(loadOptimizerKernels()!, param, grad, lr, weightDecay);
+          expect(Array.from(param), `measured, ${label}`).toEqual(Array.from(expected));
+          expectAllClose([size.weight, size.update], stepSize(expected, before), { rtol: SQUARES_RTOL, atol: 0, message: `measured, ${label}` });
         }
       }
     }
@@ -202,18 +211,37 @@ describe('the SGD update kernel', () => {
 
   it('measures a step of huge weights exactly (the float64 loop takes over from the float32 sums)', () => {
     const param = random(1000);
-    param[10] = 1e10; // its square scaled by 2⁶⁴ overflows float32
+    param[10] = 1e20; // its square overflows float32
     const grad = random(1000);
     const before = param.slice();
-    const size = sgdWasm(kernels(), param, grad, 0.1, 0, true)!;
-    let weight = 0;
-    let update = 0;
-    param.forEach((w, i) => {
-      weight += w * w;
-      update += (w - before[i]!) ** 2;
-    });
+    const size = sgdMeasuredWasm(loadOptimizerKernels()!, param, grad, 0.1, 0);
     expect(Number.isFinite(size.weight)).toBe(true);
-    expectAllClose([size.weight, size.update], [weight, update], { rtol: 1e-12, atol: 0 });
+    expectAllClose([size.weight, size.update], stepSize(param, before), { rtol: 1e-12, atol: 0 });
+  });
+
+  it('measures tiny weights and tiny steps exactly, whose squares float32 holds only as subnormals or not at all', () => {
+    // weights ~1e-22 (squares ~1e-44, subnormal) with steps ~1e-26 (squares below float32's
+    // smallest); no step at all; weights ~1e-13 (normal squares) with steps ~1e-20 (subnormal squares)
+    for (const [scale, lr] of [[1e-22, 1e-26], [1e-3, 0], [1e-13, 1e-20]] as const) {
+      const param = random(1000).map((v) => v * scale);
+      const grad = random(1000);
+      const before = param.slice();
+      const size = sgdMeasuredWasm(loadOptimizerKernels()!, param, grad, lr, 0);
+      expect(Array.from(param)).toEqual(Array.from(float32Reference(before, grad, lr, 0)));
+      const [weight, update] = stepSize(param, before);
+      expect(weight, `scale ${scale}`).toBeGreaterThan(0);
+      expectAllClose([size.weight, size.update], [weight, update], { rtol: SQUARES_RTOL, atol: 0, message: `scale ${scale}, lr ${lr}` });
+    }
+  });
+
+  it('redoes the float32 sums in float64 exactly when they are not finite or too small to trust', () => {
+    expect(needsExactSums(1, 1e-6, 4096)).toBe(false);
+    expect(needsExactSums(1, 0, 4096)).toBe(false); // no step at all: exact
+    expect(needsExactSums(Infinity, 1, 8)).toBe(true);
+    expect(needsExactSums(1, NaN, 8)).toBe(true);
+    expect(needsExactSums(4096 * 2 ** -101, 0, 4096)).toBe(true);
+    expect(needsExactSums(1, 4096 * 2 ** -101, 4096)).toBe(true);
+    expect(needsExactSums(4096 * 2 ** -99, 4096 * 2 ** -99, 4096)).toBe(false);
   });
 
   it('leaves float64 and lengths below the threshold to TypeScript', () => {

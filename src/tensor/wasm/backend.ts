@@ -5,7 +5,7 @@ import type { UpdateSize } from '../kernels/update-size.js';
 import { binaryWasm, reluBackwardWasm, reluWasm, scaleWasm, sgdWasm, statsWasm, sumWasm } from './elementwise.js';
 import { matmulMemoryFloats, matmulWasm } from './matmul.js';
 import type { AdamStep } from '../kernels/optim.js';
-import { adamWasm } from './adam.js';
+import { adamWasm, sgdMeasuredWasm } from './optimizer-updates.js';
 import { loadKernels, loadOptimizerKernels, unavailableReason, type WasmKernels } from './runtime.js';
 
 /**
@@ -135,13 +135,16 @@ export function tryBinaryWasm(name: 'add' | 'mul', a: TypedArray, b: TypedArray,
 
 /**
  * The plain SGD update of a float32 parameter on WebAssembly: `'done'`, or the update's size when
- * `measure` asked for it; undefined to let TypeScript do it.
+ * `measure` asked for it (then on the optimizer module, which measures in the same pass);
+ * undefined to let TypeScript do it.
  */
 export function trySgdWasm(param: TypedArray, grad: TypedArray, lr: number, weightDecay: number, measure: boolean): UpdateSize | 'done' | undefined {
   if (!(param instanceof Float32Array && grad instanceof Float32Array) || grad.length !== param.length) return undefined;
-  const kernels = kernelsFor(param.length, ELEMENTWISE_WASM_THRESHOLD, 3 * param.length);
+  const kernels = kernelsFor(param.length, ELEMENTWISE_WASM_THRESHOLD, 2 * param.length, measure ? loadOptimizerKernels : undefined);
   if (kernels === undefined) return undefined;
-  return sgdWasm(kernels, param, grad, lr, weightDecay, measure) ?? 'done';
+  if (measure) return sgdMeasuredWasm(kernels, param, grad, lr, weightDecay);
+  sgdWasm(kernels, param, grad, lr, weightDecay);
+  return 'done';
 }
 
 /**

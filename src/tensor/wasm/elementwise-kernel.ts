@@ -140,37 +140,47 @@ function scaleFunction(): FunctionDefinition {
 }
 
 /**
- * sgd(param, grad, out, bytes, lr, weightDecay): out ← param − lr·(grad + weightDecay·param), the
- * plain SGD update (torch.optim.SGD without momentum) in float32 arithmetic, as PyTorch's float32
- * update is; in place when `out` is `param`, else the old values stay for `updateSquares` to
- * measure the step. `lr` and `weightDecay` arrive as f32 and are splatted once.
+ * sgd(param, grad, bytes, lr, weightDecay): param ← param − lr·(grad + weightDecay·param) in
+ * place, the plain SGD update (torch.optim.SGD without momentum) in float32 arithmetic, as
+ * PyTorch's float32 update is. `lr` and `weightDecay` arrive as f32 and are splatted once.
+ * (`sgdMeasured` in the optimizer module does the same and measures the step.)
  */
 function sgdFunction(): FunctionDefinition {
   const f = new FunctionBuilder('sgd');
   const param = f.param('param', 'i32');
   const grad = f.param('grad', 'i32');
-  const out = f.param('out', 'i32');
   const bytes = f.param('bytes', 'i32');
+  const [lrVector, decayVector] = sgdScalars(f);
+  overBlocks(f, bytes, (offset) => {
+    for (const extra of [0, 16]) {
+      f.get(param).get(offset).op('i32.add'); // store address
+      sgdStep(f, param, grad, offset, extra, lrVector, decayVector);
+      f.memory('v128.store', extra);
+    }
+  });
+  return f.finish();
+}
+
+/** The `lr` and `weightDecay` f32 parameters of an SGD kernel, splatted into two vector locals. */
+export function sgdScalars(f: FunctionBuilder): [Local, Local] {
   const lr = f.param('lr', 'f32');
   const weightDecay = f.param('weightDecay', 'f32');
   const lrVector = f.local('lrVector', 'v128');
   const decayVector = f.local('decayVector', 'v128');
   f.get(lr).op('f32x4.splat').set(lrVector);
   f.get(weightDecay).op('f32x4.splat').set(decayVector);
-  overBlocks(f, bytes, (offset) => {
-    for (const extra of [0, 16]) {
-      f.get(out).get(offset).op('i32.add'); // store address
-      loadAt(f, param, offset, extra); // θ
-      f.get(lrVector);
-      loadAt(f, grad, offset, extra);
-      f.get(decayVector);
-      loadAt(f, param, offset, extra);
-      f.op('f32x4.mul').op('f32x4.add'); // g + λ·θ
-      f.op('f32x4.mul').op('f32x4.sub'); // θ − lr·(g + λ·θ)
-      f.memory('v128.store', extra);
-    }
-  });
-  return f.finish();
+  return [lrVector, decayVector];
+}
+
+/** Pushes θ − lr·(g + λ·θ) for the four floats at (base + offset) + extra bytes, in PyTorch's order of float32 operations. */
+export function sgdStep(f: FunctionBuilder, param: Local, grad: Local, offset: Local, extra: number, lrVector: Local, decayVector: Local): void {
+  loadAt(f, param, offset, extra); // θ
+  f.get(lrVector);
+  loadAt(f, grad, offset, extra);
+  f.get(decayVector);
+  loadAt(f, param, offset, extra);
+  f.op('f32x4.mul').op('f32x4.add'); // g + λ·θ
+  f.op('f32x4.mul').op('f32x4.sub'); // θ − lr·(g + λ·θ)
 }
 
 /** Leaves the f64 sum of every lane of four f64x2 accumulators on the stack (`scratch` is overwritten). */

@@ -93,16 +93,30 @@ export function statsWasm(kernels: WasmKernels, x: Float32Array): BufferStats | 
 /**
  * Σw² and Σ(w − previous)² of `n` floats at float offsets `at` and `previousAt` of the kernel
  * memory (padding zero in both): the `updateSquares` kernel, or the float64 TypeScript loop when
- * its float32 partial sums were not finite. `resultAt` (a multiple of 2) is scratch for one f64.
- * The previous values may be overwritten.
+ * its float32 sums cannot be trusted (see `needsExactSums`). `resultAt` (a multiple of 2) is
+ * scratch for one f64. The previous values may be overwritten.
  */
 export function updateSizeInMemory(kernels: WasmKernels, at: number, previousAt: number, n: number, resultAt: number): UpdateSize {
-  const scaled = SQUARES_SCALE * SQUARES_SCALE;
-  const weight = kernel(kernels, 'updateSquares')(at * 4, previousAt * 4, slotFloats(n) * 4, resultAt * 4) / scaled;
-  const update = memoryDoubles(kernels)[resultAt / 2]! / scaled;
-  if (Number.isFinite(weight) && Number.isFinite(update)) return { weight, update };
+  const weight = kernel(kernels, 'updateSquares')(at * 4, previousAt * 4, slotFloats(n) * 4, resultAt * 4);
+  const update = memoryDoubles(kernels)[resultAt / 2]!;
+  if (!needsExactSums(weight, update, n)) return { weight, update };
   const memory = memoryFloats(kernels, resultAt);
   return weightAndUpdateLoop(memory.subarray(at, at + n), memory.subarray(previousAt, previousAt + n));
+}
+
+/** Below n·2⁻¹⁰⁰, a float32 sum of n squares may have lost a part that matters (see `needsExactSums`). */
+const TINY_SQUARES_PER_ELEMENT = 2 ** -100;
+
+/**
+ * True when the float32 sums of `updateSquares` or `sgdMeasured` (Σw², Σ(Δw)² over n elements)
+ * must be redone in float64: one is not finite (a square above float32's range, or NaN/±Inf), or
+ * one is so small that its squares may have been subnormal (|x| < ~1e-19) and lost digits. Above
+ * n·2⁻¹⁰⁰, what subnormal squares can lose (< n·2⁻¹²⁶) is below 2⁻²⁶ of the sum. A zero Σ(Δw)²
+ * with a normal Σw² is exact: a nonzero step that small would need weights below ~1e-12.
+ */
+export function needsExactSums(weight: number, update: number, n: number): boolean {
+  const tiny = n * TINY_SQUARES_PER_ELEMENT;
+  return !(Number.isFinite(weight) && Number.isFinite(update)) || weight < tiny || (update > 0 && update < tiny);
 }
 
 /** x ← x · factor in float32 arithmetic, in place. */
@@ -116,28 +130,15 @@ export function scaleWasm(kernels: WasmKernels, x: Float32Array, factor: number)
   x.set(memory.subarray(at, at + n));
 }
 
-/**
- * param ← param − lr·(grad + weightDecay·param) in float32 arithmetic (plain SGD). With `measure`,
- * the new values go next to the old ones and the step's size (Σw² after it, Σ(Δw)²) is summed
- * while both are in cache: the monitor's ‖W‖ and ‖ΔW‖ without a copy of the weights.
- */
-export function sgdWasm(
-  kernels: WasmKernels, param: Float32Array, grad: Float32Array, lr: number, weightDecay: number, measure: boolean,
-): UpdateSize | undefined {
+/** param ← param − lr·(grad + weightDecay·param) in float32 arithmetic (plain SGD), in place. */
+export function sgdWasm(kernels: WasmKernels, param: Float32Array, grad: Float32Array, lr: number, weightDecay: number): void {
   const n = param.length;
   const slot = slotFloats(n);
   const paramAt = areaStart(0);
   const gradAt = areaStart(paramAt + slot);
-  const out = measure ? areaStart(gradAt + slot) : paramAt;
-  const memory = memoryFloats(kernels, Math.max(gradAt, out) + slot + BLOCK_FLOATS);
+  const memory = memoryFloats(kernels, gradAt + slot);
   memory.set(param, paramAt);
   memory.set(grad, gradAt);
-  if (measure) {
-    // zero padding in both: a zero weight with a zero gradient takes a zero step and adds nothing
-    memory.fill(0, paramAt + n, paramAt + slot);
-    memory.fill(0, gradAt + n, gradAt + slot);
-  }
-  kernel(kernels, 'sgd')(paramAt * 4, gradAt * 4, out * 4, slot * 4, lr, weightDecay);
-  param.set(memory.subarray(out, out + n));
-  return measure ? updateSizeInMemory(kernels, out, paramAt, n, out + slot) : undefined;
+  kernel(kernels, 'sgd')(paramAt * 4, gradAt * 4, slot * 4, lr, weightDecay);
+  param.set(memory.subarray(paramAt, paramAt + n));
 }

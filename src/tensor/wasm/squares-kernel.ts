@@ -8,7 +8,8 @@ import { BLOCK_BYTES, HIGH_HALF_DOWN, loadAt, sumOfLanes } from './elementwise-k
  * kernels did so until they were measured: 0.60 → 0.39 µs for 2,048 floats, 2.4 → 0.9 µs for
  * Σw² and Σ(Δw)² of 4,096); summing ~64 squares per lane in float32 and widening only those
  * partial sums gives ~1e-7 relative, the precision of PyTorch's own float32 norm. When a sum is
- * not finite the callers redo it exactly in TypeScript's float64 loops.
+ * not finite (or, for weights, so small that squares may have lost digits) the callers redo it
+ * exactly in TypeScript's float64 loops.
  */
 
 export function squareSumFunctions(): FunctionDefinition[] {
@@ -65,10 +66,13 @@ function squaresFunction(): FunctionDefinition {
 
 /**
  * updateSquares(w, previous, bytes, updateOut) → f64: Σw² (returned) and Σ(w − previous)² (stored
- * as an f64 at `updateOut`), the monitor's ‖W‖² and ‖ΔW‖², both of the values scaled by 2³² and summed
- * in float32 chunks as in `squares` (~1e-7 relative, half the work). The difference is taken in
- * float32 (exact when the two are within a factor 2 of each other, as after a small step, else
- * rounded to ~6e-8 of itself). A non-finite result sends the caller to the float64 TypeScript loop.
+ * as an f64 at `updateOut`), the monitor's ‖W‖² and ‖ΔW‖², summed in float32 chunks as in
+ * `squares` (~1e-7 relative). The difference is taken in float32 (exact when the two are within a
+ * factor 2 of each other, as after a small step, else rounded to ~6e-8 of itself). A non-finite
+ * or tiny result sends the caller to the float64 TypeScript loop (see `needsExactSums`).
+ * why no 2³² scale here, unlike `squares`: a weight below ~1e-19 is rare where a gradient that
+ * small is common, and so is a nonzero step below it (a step smaller than half a weight's last
+ * digit is 0); without the two multiplications per element the pass is mul-bound half as long.
  */
 export function updateSquaresFunction(): FunctionDefinition {
   const f = new FunctionBuilder('updateSquares');
@@ -82,30 +86,32 @@ export function updateSquaresFunction(): FunctionDefinition {
   const updates = [0, 1, 2, 3].map((i) => f.local(`updates${i}`, 'v128'));
   const current = f.local('current', 'v128');
   const delta = f.local('delta', 'v128');
-  const scale = f.local('scale', 'v128');
   for (const acc of [...weights, ...updates]) f.v128Zero().set(acc);
-  f.f32(SQUARES_SCALE).op('f32x4.splat').set(scale);
   overChunks(f, bytes, [...weightPartial, ...updatePartial], (offset) => {
     [0, 16].forEach((extra, half) => {
       loadAt(f, w, offset, extra);
       f.set(current);
       f.get(current);
       loadAt(f, previous, offset, extra);
-      f.op('f32x4.sub').get(scale).op('f32x4.mul').set(delta);
-      f.get(current).get(scale).op('f32x4.mul').set(current);
+      f.op('f32x4.sub').set(delta);
       addSquare(f, weightPartial[half]!, current);
       addSquare(f, updatePartial[half]!, delta);
     });
   }, () => widenPartials(f, weightPartial, updatePartial, weights, updates));
-  f.get(updateOut);
-  sumOfLanes(f, updates, current);
-  f.memory('f64.store');
-  sumOfLanes(f, weights, current);
+  storeSums(f, weights, updates, updateOut, current);
   return f.finish(['f64']);
 }
 
-/** The end of a chunk of `updateSquares`: both pairs of partial sums widened into their totals. */
-function widenPartials(f: FunctionBuilder, weightPartial: readonly Local[], updatePartial: readonly Local[], weights: readonly Local[], updates: readonly Local[]): void {
+/** The end of `updateSquares` and `sgdMeasured`: Σ(Δw)² stored at `updateOut`, Σw² left on the stack. */
+export function storeSums(f: FunctionBuilder, weights: readonly Local[], updates: readonly Local[], updateOut: Local, scratch: Local): void {
+  f.get(updateOut);
+  sumOfLanes(f, updates, scratch);
+  f.memory('f64.store');
+  sumOfLanes(f, weights, scratch);
+}
+
+/** The end of a chunk of `updateSquares` and `sgdMeasured`: both pairs of partial sums widened into their totals. */
+export function widenPartials(f: FunctionBuilder, weightPartial: readonly Local[], updatePartial: readonly Local[], weights: readonly Local[], updates: readonly Local[]): void {
   for (const half of [0, 1]) {
     widenInto(f, weightPartial[half]!, weights[2 * half]!, weights[2 * half + 1]!);
     widenInto(f, updatePartial[half]!, updates[2 * half]!, updates[2 * half + 1]!);
@@ -113,11 +119,11 @@ function widenPartials(f: FunctionBuilder, weightPartial: readonly Local[], upda
 }
 
 /**
- * The chunked loop of `squares` and `updateSquares`: `partials` (f32x4 sums) are zeroed at the
+ * The chunked loop of `squares`, `updateSquares` and `sgdMeasured`: `partials` (f32x4 sums) are zeroed at the
  * start of each chunk of SQUARES_CHUNK_FLOATS floats, `body` runs per block, and `flush` widens
  * the partial sums into the float64 totals at the end of the chunk.
  */
-function overChunks(f: FunctionBuilder, bytes: Local, partials: readonly Local[], body: (offset: Local) => void, flush: () => void): void {
+export function overChunks(f: FunctionBuilder, bytes: Local, partials: readonly Local[], body: (offset: Local) => void, flush: () => void): void {
   const offset = f.local('offset', 'i32');
   const chunkEnd = f.local('chunkEnd', 'i32');
   f.i32(0).set(offset);
@@ -131,7 +137,7 @@ function overChunks(f: FunctionBuilder, bytes: Local, partials: readonly Local[]
 }
 
 /** sum ← sum + vector² (f32x4). */
-function addSquare(f: FunctionBuilder, sum: Local, vector: Local): void {
+export function addSquare(f: FunctionBuilder, sum: Local, vector: Local): void {
   f.get(sum).get(vector).get(vector).op('f32x4.mul').op('f32x4.add').set(sum);
 }
 

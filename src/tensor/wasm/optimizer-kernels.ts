@@ -1,6 +1,12 @@
 import { FunctionBuilder, type Local } from './builder.js';
 import type { FunctionDefinition } from './encoder.js';
-import { loadAt } from './elementwise-kernel.js';
+import { loadAt, sgdScalars, sgdStep } from './elementwise-kernel.js';
+import { addSquare, overChunks, storeSums, widenPartials } from './squares-kernel.js';
+
+/*
+ * The optimizer module's kernels: updates whose arithmetic is heavy enough (Adam) or whose
+ * measurement is worth fusing into them (SGD for a watching monitor) to earn a kernel apiece.
+ */
 
 /** The scalars of one Adam step (see `AdamStep`), in the order the kernel takes them (all as float32). */
 const ADAM_SCALARS = ['shrink', 'l2', 'keep1', 'beta2', 'keep2', 'stepSize', 'bias2Sqrt', 'eps'] as const;
@@ -57,4 +63,41 @@ export function adamFunction(): FunctionDefinition {
     storeTo(out, w);
   });
   return f.finish();
+}
+
+/**
+ * sgdMeasured(param, grad, bytes, updateOut, lr, weightDecay) → f64: the plain SGD update of
+ * `sgd`, in place and in the same float32 operations, that also sums the new weights' squares
+ * (returned) and the squares of the steps taken (stored as an f64 at `updateOut`) while both are
+ * in registers, chunked as `updateSquares` sums them: a monitor's ‖W‖² and ‖ΔW‖² in the pass
+ * that writes the step, instead of a second pass over an out-of-place result.
+ */
+export function sgdMeasuredFunction(): FunctionDefinition {
+  const f = new FunctionBuilder('sgdMeasured');
+  const param = f.param('param', 'i32');
+  const grad = f.param('grad', 'i32');
+  const bytes = f.param('bytes', 'i32');
+  const updateOut = f.param('updateOut', 'i32');
+  const [lrVector, decayVector] = sgdScalars(f);
+  const weightPartial = [0, 1].map((i) => f.local(`weightPartial${i}`, 'v128'));
+  const updatePartial = [0, 1].map((i) => f.local(`updatePartial${i}`, 'v128'));
+  const weights = [0, 1, 2, 3].map((i) => f.local(`weights${i}`, 'v128'));
+  const updates = [0, 1, 2, 3].map((i) => f.local(`updates${i}`, 'v128'));
+  const after = f.local('after', 'v128');
+  const delta = f.local('delta', 'v128');
+  for (const acc of [...weights, ...updates]) f.v128Zero().set(acc);
+  overChunks(f, bytes, [...weightPartial, ...updatePartial], (offset) => {
+    [0, 16].forEach((extra, half) => {
+      sgdStep(f, param, grad, offset, extra, lrVector, decayVector);
+      f.set(after);
+      f.get(after);
+      loadAt(f, param, offset, extra);
+      f.op('f32x4.sub').set(delta); // the step as stored: new − old, both float32
+      f.get(param).get(offset).op('i32.add').get(after).memory('v128.store', extra);
+      addSquare(f, weightPartial[half]!, after);
+      addSquare(f, updatePartial[half]!, delta);
+    });
+  }, () => widenPartials(f, weightPartial, updatePartial, weights, updates));
+  storeSums(f, weights, updates, updateOut, after);
+  return f.finish(['f64']);
 }

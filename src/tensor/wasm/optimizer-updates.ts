@@ -1,8 +1,36 @@
 import type { AdamStep } from '../kernels/optim.js';
-import type { UpdateSize } from '../kernels/update-size.js';
+import { weightAndUpdateLoop, type UpdateSize } from '../kernels/update-size.js';
 import { BLOCK_FLOATS, slotFloats } from './elementwise-kernel.js';
-import { updateSizeInMemory } from './elementwise.js';
-import { areaStart, kernel, memoryFloats, type WasmKernels } from './runtime.js';
+import { needsExactSums, updateSizeInMemory } from './elementwise.js';
+import { areaStart, kernel, memoryDoubles, memoryFloats, type WasmKernels } from './runtime.js';
+
+/*
+ * Host side of the optimizer module's kernels (optimizer-kernels.ts): copy the parameter and its
+ * state in, update them in one SIMD pass, copy them back, as the elementwise kernels do.
+ */
+
+/**
+ * Plain SGD on a float32 parameter, in place, that also measures its step (Σw² after it, Σ(Δw)²)
+ * in the same pass: the `sgdMeasured` kernel, with the float64 loop against the old values (still
+ * in `param`) when its float32 sums cannot be trusted (see `needsExactSums`).
+ */
+export function sgdMeasuredWasm(kernels: WasmKernels, param: Float32Array, grad: Float32Array, lr: number, weightDecay: number): UpdateSize {
+  const n = param.length;
+  const slot = slotFloats(n);
+  const paramAt = areaStart(0);
+  const gradAt = areaStart(paramAt + slot);
+  const resultAt = gradAt + slot; // a multiple of BLOCK_FLOATS: an aligned f64
+  const memory = memoryFloats(kernels, resultAt + BLOCK_FLOATS);
+  // why zero padding: a zero weight with a zero gradient takes a zero step and adds nothing
+  copyIn(memory, param, paramAt, slot);
+  copyIn(memory, grad, gradAt, slot);
+  const weight = kernel(kernels, 'sgdMeasured')(paramAt * 4, gradAt * 4, slot * 4, resultAt * 4, lr, weightDecay);
+  const update = memoryDoubles(kernels)[resultAt / 2]!;
+  const after = memory.subarray(paramAt, paramAt + n);
+  if (needsExactSums(weight, update, n)) return weightAndUpdateLoop(after, param); // and param ← after
+  param.set(after);
+  return { weight, update };
+}
 
 /**
  * Adam's update of a float32 parameter and its two moments, in place, on the optimizer module:
