@@ -91,6 +91,27 @@ describe('the Adam update kernel', () => {
     }
   });
 
+  it('measures the step of tiny weights exactly (float32 squares of them are subnormal: the float64 loop takes over)', () => {
+    const n = 1000;
+    const param = random(n, 1e-22);
+    const [expAvg, expAvgSq] = [new Float32Array(n), new Float32Array(n)];
+    const [refParam, refExpAvg, refExpAvgSq] = [param.slice(), expAvg.slice(), expAvgSq.slice()];
+    const grad = random(n, 0.5);
+    const step = stepAt(1, { lr: 1e-27 }); // steps of ~1e-27: squares below float32's smallest
+    const size = adamWasm(kernels(), param, grad, expAvg, expAvgSq, step, true)!;
+    const before = refParam.slice();
+    float32Reference(refParam, grad, refExpAvg, refExpAvgSq, step);
+    expect(Array.from(param)).toEqual(Array.from(refParam));
+    let weight = 0;
+    let update = 0;
+    refParam.forEach((w, i) => {
+      weight += w * w;
+      update += (w - before[i]!) ** 2;
+    });
+    expect(update).toBeGreaterThan(0);
+    expectAllClose([size.weight, size.update], [weight, update], { rtol: 1e-12, atol: 0 });
+  });
+
   it('agrees with the float64 TypeScript loop to float32 rounding', () => {
     const n = 4099;
     const start = random(n);

@@ -108,11 +108,11 @@ export function updateSizeInMemory(kernels: WasmKernels, at: number, previousAt:
 const TINY_SQUARES_PER_ELEMENT = 2 ** -100;
 
 /**
- * True when the float32 sums of `updateSquares` or `sgdMeasured` (Σw², Σ(Δw)² over n elements)
- * must be redone in float64: one is not finite (a square above float32's range, or NaN/±Inf), or
- * one is so small that its squares may have been subnormal (|x| < ~1e-19) and lost digits. Above
- * n·2⁻¹⁰⁰, what subnormal squares can lose (< n·2⁻¹²⁶) is below 2⁻²⁶ of the sum. A zero Σ(Δw)²
- * with a normal Σw² is exact: a nonzero step that small would need weights below ~1e-12.
+ * True when the float32 sums of `updateSquares`, `sgdMeasured` or `adamMeasured` (Σw², Σ(Δw)²
+ * over n elements) must be redone in float64: one is not finite (a square above float32's range,
+ * or NaN/±Inf), or one is so small that its squares may have been subnormal (|x| < ~1e-19) and
+ * lost digits. Above n·2⁻¹⁰⁰, what subnormal squares can lose (< n·2⁻¹²⁶) is below 2⁻²⁶ of the
+ * sum. A zero Σ(Δw)² with a normal Σw² is exact: a nonzero step that small needs weights below ~1e-12.
  */
 export function needsExactSums(weight: number, update: number, n: number): boolean {
   const tiny = n * TINY_SQUARES_PER_ELEMENT;

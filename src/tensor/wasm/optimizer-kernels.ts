@@ -5,17 +5,64 @@ import { addSquare, overChunks, storeSums, widenPartials } from './squares-kerne
 
 /*
  * The optimizer module's kernels: updates whose arithmetic is heavy enough (Adam) or whose
- * measurement is worth fusing into them (SGD for a watching monitor) to earn a kernel apiece.
+ * measurement is worth fusing into them (SGD and Adam for a watching monitor) to earn a kernel apiece.
  */
 
 /** The scalars of one Adam step (see `AdamStep`), in the order the kernel takes them (all as float32). */
 const ADAM_SCALARS = ['shrink', 'l2', 'keep1', 'beta2', 'keep2', 'stepSize', 'bias2Sqrt', 'eps'] as const;
 
+/** The vector locals one Adam step works with: the splatted scalars and the values of four lanes. */
+interface AdamLocals {
+  scalars: Record<(typeof ADAM_SCALARS)[number], Local>;
+  /** θ as loaded, then θ after the step. */
+  w: Local;
+  g: Local;
+  m: Local;
+  v: Local;
+  change: Local;
+}
+
+/** Declares the eight scalar parameters (after the caller's own) and splats each into a vector local. */
+function adamLocals(f: FunctionBuilder): AdamLocals {
+  const params = ADAM_SCALARS.map((name) => f.param(name, 'f32'));
+  const vectors = params.map((scalar, i) => {
+    const vector = f.local(`${ADAM_SCALARS[i]}Vector`, 'v128');
+    f.get(scalar).op('f32x4.splat').set(vector);
+    return vector;
+  });
+  const scalars = Object.fromEntries(ADAM_SCALARS.map((name, i) => [name, vectors[i]!])) as AdamLocals['scalars'];
+  return { scalars, w: f.local('w', 'v128'), g: f.local('g', 'v128'), m: f.local('m', 'v128'), v: f.local('v', 'v128'), change: f.local('change', 'v128') };
+}
+
 /**
- * adam(param, grad, expAvg, expAvgSq, out, bytes, shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps):
+ * One Adam step on the four lanes at (base + offset) + extra bytes of the four arrays: the moments
+ * stored in place, θ after the step left in `w` (the caller stores it).
+ */
+function adamStep(f: FunctionBuilder, arrays: readonly [Local, Local, Local, Local], offset: Local, extra: number, locals: AdamLocals): void {
+  const [param, grad, expAvg, expAvgSq] = arrays;
+  const { scalars: { shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps }, w, g, m, v, change } = locals;
+  const storeTo = (base: Local, value: Local): void => void f.get(base).get(offset).op('i32.add').get(value).memory('v128.store', extra);
+  loadAt(f, param, offset, extra);
+  f.get(shrink).op('f32x4.mul').set(w);
+  loadAt(f, grad, offset, extra);
+  f.get(l2).get(w).op('f32x4.mul').op('f32x4.add').set(g);
+  loadAt(f, expAvg, offset, extra);
+  f.set(m);
+  f.get(m).get(keep1).get(g).get(m).op('f32x4.sub').op('f32x4.mul').op('f32x4.add').set(m); // lerp, as PyTorch
+  storeTo(expAvg, m);
+  loadAt(f, expAvgSq, offset, extra);
+  f.get(beta2).op('f32x4.mul').get(keep2).get(g).op('f32x4.mul').get(g).op('f32x4.mul').op('f32x4.add').set(v);
+  storeTo(expAvgSq, v);
+  f.get(stepSize).get(m).op('f32x4.mul'); // stepSize·m
+  f.get(v).op('f32x4.sqrt').get(bias2Sqrt).op('f32x4.div').get(eps).op('f32x4.add'); // √v / √(1 − β₂ᵗ) + ε
+  f.op('f32x4.div').set(change);
+  f.get(w).get(change).op('f32x4.sub').set(w);
+}
+
+/**
+ * adam(param, grad, expAvg, expAvgSq, bytes, shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps):
  * one step of torch.optim.Adam / AdamW in float32 arithmetic, op by op as PyTorch's single-tensor
- * update, four lanes at a time; the moments in place, the new weights to `out` (in place when it
- * is `param`, else the old ones stay for `updateSquares` to measure the step):
+ * update, four lanes at a time, all in place:
  *   θ ← θ·shrink (AdamW's 1 − lr·λ, else 1);   g ← ∇ + l2·θ (Adam's coupled decay, else 0)
  *   m ← m + keep1·(g − m);   v ← v·β₂ + (keep2·g)·g;   θ ← θ − (stepSize·m) / (√v / bias2Sqrt + ε)
  * why SIMD pays most here: the square root and the division run on the core's divider, which a
@@ -23,46 +70,81 @@ const ADAM_SCALARS = ['shrink', 'l2', 'keep1', 'beta2', 'keep2', 'stepSize', 'bi
  */
 export function adamFunction(): FunctionDefinition {
   const f = new FunctionBuilder('adam');
-  const param = f.param('param', 'i32');
-  const grad = f.param('grad', 'i32');
-  const expAvg = f.param('expAvg', 'i32');
-  const expAvgSq = f.param('expAvgSq', 'i32');
-  const out = f.param('out', 'i32');
+  const arrays = ['param', 'grad', 'expAvg', 'expAvgSq'].map((name) => f.param(name, 'i32')) as [Local, Local, Local, Local];
   const bytes = f.param('bytes', 'i32');
-  const scalars = ADAM_SCALARS.map((name) => f.param(name, 'f32'));
-  // each scalar splatted once into a vector local: [shrink, l2, …, eps] as four-lane vectors
-  const [shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps] = scalars.map((scalar, i) => {
-    const vector = f.local(`${ADAM_SCALARS[i]}Vector`, 'v128');
-    f.get(scalar).op('f32x4.splat').set(vector);
-    return vector;
-  }) as [Local, Local, Local, Local, Local, Local, Local, Local];
-  const w = f.local('w', 'v128');
-  const g = f.local('g', 'v128');
-  const m = f.local('m', 'v128');
-  const v = f.local('v', 'v128');
-  const change = f.local('change', 'v128');
+  const locals = adamLocals(f);
   const offset = f.local('offset', 'i32');
-  const storeTo = (base: Local, value: Local): void => void f.get(base).get(offset).op('i32.add').get(value).memory('v128.store');
   f.i32(0).set(offset);
   f.whileBelow(offset, bytes, 16, () => {
-    loadAt(f, param, offset, 0);
-    f.get(shrink).op('f32x4.mul').set(w);
-    loadAt(f, grad, offset, 0);
-    f.get(l2).get(w).op('f32x4.mul').op('f32x4.add').set(g);
-    loadAt(f, expAvg, offset, 0);
-    f.set(m);
-    f.get(m).get(keep1).get(g).get(m).op('f32x4.sub').op('f32x4.mul').op('f32x4.add').set(m); // lerp, as PyTorch
-    storeTo(expAvg, m);
-    loadAt(f, expAvgSq, offset, 0);
-    f.get(beta2).op('f32x4.mul').get(keep2).get(g).op('f32x4.mul').get(g).op('f32x4.mul').op('f32x4.add').set(v);
-    storeTo(expAvgSq, v);
-    f.get(stepSize).get(m).op('f32x4.mul'); // stepSize·m
-    f.get(v).op('f32x4.sqrt').get(bias2Sqrt).op('f32x4.div').get(eps).op('f32x4.add'); // √v / √(1 − β₂ᵗ) + ε
-    f.op('f32x4.div').set(change);
-    f.get(w).get(change).op('f32x4.sub').set(w);
-    storeTo(out, w);
+    adamStep(f, arrays, offset, 0, locals);
+    f.get(arrays[0]).get(offset).op('i32.add').get(locals.w).memory('v128.store');
   });
   return f.finish();
+}
+
+/**
+ * adamMeasured(param, grad, expAvg, expAvgSq, bytes, updateOut, …the scalars of `adam`) → f64:
+ * the same step, which also sums the new weights' squares (returned) and the squares of the steps
+ * taken (stored as an f64 at `updateOut`) in the same pass, as `sgdMeasured` does. `bytes` is a
+ * whole number of blocks.
+ */
+export function adamMeasuredFunction(): FunctionDefinition {
+  const f = new FunctionBuilder('adamMeasured');
+  const arrays = ['param', 'grad', 'expAvg', 'expAvgSq'].map((name) => f.param(name, 'i32')) as [Local, Local, Local, Local];
+  const bytes = f.param('bytes', 'i32');
+  const updateOut = f.param('updateOut', 'i32');
+  const locals = adamLocals(f);
+  const sums = measuredSums(f, 1);
+  overChunks(f, bytes, sums.partials, (offset) => {
+    [0, 16].forEach((extra, half) => {
+      adamStep(f, arrays, offset, extra, locals);
+      addStep(f, sums, half, locals.w, () => loadAt(f, arrays[0], offset, extra), locals.change);
+      f.get(arrays[0]).get(offset).op('i32.add').get(locals.w).memory('v128.store', extra);
+    });
+  }, sums.flush);
+  storeSums(f, sums.weights, sums.updates, updateOut, locals.change);
+  return f.finish(['f64']);
+}
+
+/** The accumulators of a kernel that measures its step: float32 partial sums, float64 totals. */
+interface MeasuredSums {
+  /** The partial sums of Σw² (`perSum` of them), then those of Σ(Δw)². */
+  partials: Local[];
+  perSum: number;
+  weights: Local[];
+  updates: Local[];
+  flush: () => void;
+}
+
+/**
+ * Two partial sums per sum halve the chain of dependent adds in a short loop (SGD). Adam's loop
+ * waits on the divider anyway and holds 13 vectors already, so it takes one per sum: with two,
+ * and the old θ in a register, it outgrew x64's 16 vector registers and ran slower (~9 %) than
+ * the update and a second measuring pass.
+ */
+function measuredSums(f: FunctionBuilder, perSum: 1 | 2): MeasuredSums {
+  const weightPartial = Array.from({ length: perSum }, (_, i) => f.local(`weightPartial${i}`, 'v128'));
+  const updatePartial = Array.from({ length: perSum }, (_, i) => f.local(`updatePartial${i}`, 'v128'));
+  const weights = [0, 1, 2, 3].map((i) => f.local(`weights${i}`, 'v128'));
+  const updates = [0, 1, 2, 3].map((i) => f.local(`updates${i}`, 'v128'));
+  for (const acc of [...weights, ...updates]) f.v128Zero().set(acc);
+  return {
+    partials: [...weightPartial, ...updatePartial], perSum, weights, updates,
+    flush: () => widenPartials(f, weightPartial, updatePartial, weights, updates),
+  };
+}
+
+/**
+ * Adds θ after the step (`after`) and the step as stored (after − before, into `delta`) to the
+ * half's partial sums; `pushBefore` loads θ before the step, still in memory (the caller stores
+ * the new θ after this), so the old value needs no register of its own.
+ */
+function addStep(f: FunctionBuilder, sums: MeasuredSums, half: number, after: Local, pushBefore: () => void, delta: Local): void {
+  f.get(after);
+  pushBefore();
+  f.op('f32x4.sub').set(delta); // new − old, both float32
+  addSquare(f, sums.partials[half % sums.perSum]!, after);
+  addSquare(f, sums.partials[sums.perSum + (half % sums.perSum)]!, delta);
 }
 
 /**
@@ -79,25 +161,17 @@ export function sgdMeasuredFunction(): FunctionDefinition {
   const bytes = f.param('bytes', 'i32');
   const updateOut = f.param('updateOut', 'i32');
   const [lrVector, decayVector] = sgdScalars(f);
-  const weightPartial = [0, 1].map((i) => f.local(`weightPartial${i}`, 'v128'));
-  const updatePartial = [0, 1].map((i) => f.local(`updatePartial${i}`, 'v128'));
-  const weights = [0, 1, 2, 3].map((i) => f.local(`weights${i}`, 'v128'));
-  const updates = [0, 1, 2, 3].map((i) => f.local(`updates${i}`, 'v128'));
+  const sums = measuredSums(f, 2);
   const after = f.local('after', 'v128');
   const delta = f.local('delta', 'v128');
-  for (const acc of [...weights, ...updates]) f.v128Zero().set(acc);
-  overChunks(f, bytes, [...weightPartial, ...updatePartial], (offset) => {
+  overChunks(f, bytes, sums.partials, (offset) => {
     [0, 16].forEach((extra, half) => {
       sgdStep(f, param, grad, offset, extra, lrVector, decayVector);
       f.set(after);
-      f.get(after);
-      loadAt(f, param, offset, extra);
-      f.op('f32x4.sub').set(delta); // the step as stored: new − old, both float32
+      addStep(f, sums, half, after, () => loadAt(f, param, offset, extra), delta);
       f.get(param).get(offset).op('i32.add').get(after).memory('v128.store', extra);
-      addSquare(f, weightPartial[half]!, after);
-      addSquare(f, updatePartial[half]!, delta);
     });
-  }, () => widenPartials(f, weightPartial, updatePartial, weights, updates));
-  storeSums(f, weights, updates, updateOut, after);
+  }, sums.flush);
+  storeSums(f, sums.weights, sums.updates, updateOut, after);
   return f.finish(['f64']);
 }

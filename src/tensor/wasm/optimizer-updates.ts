@@ -1,7 +1,7 @@
 import type { AdamStep } from '../kernels/optim.js';
 import { weightAndUpdateLoop, type UpdateSize } from '../kernels/update-size.js';
 import { BLOCK_FLOATS, slotFloats } from './elementwise-kernel.js';
-import { needsExactSums, updateSizeInMemory } from './elementwise.js';
+import { needsExactSums } from './elementwise.js';
 import { areaStart, kernel, memoryDoubles, memoryFloats, type WasmKernels } from './runtime.js';
 
 /*
@@ -35,8 +35,8 @@ export function sgdMeasuredWasm(kernels: WasmKernels, param: Float32Array, grad:
 /**
  * Adam's update of a float32 parameter and its two moments, in place, on the optimizer module:
  * the four arrays are copied into its memory, updated in one SIMD pass, and three copied back.
- * With `measure`, the new weights go next to the old ones and the step's size (Σw² after it,
- * Σ(Δw)²) is taken there: a monitor's ‖ΔW‖/‖W‖ without a copy of the weights.
+ * With `measure`, the pass also measures the step (Σw² after it, Σ(Δw)²) as `sgdMeasuredWasm`
+ * does: a monitor's ‖ΔW‖/‖W‖ without a copy of the weights.
  */
 export function adamWasm(
   kernels: WasmKernels, param: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, step: AdamStep, measure: boolean,
@@ -47,19 +47,29 @@ export function adamWasm(
   const gradAt = areaStart(paramAt + slot);
   const expAvgAt = areaStart(gradAt + slot);
   const expAvgSqAt = areaStart(expAvgAt + slot);
-  const out = measure ? areaStart(expAvgSqAt + slot) : paramAt;
-  const memory = memoryFloats(kernels, Math.max(out, expAvgSqAt) + slot + BLOCK_FLOATS);
+  const resultAt = expAvgSqAt + slot; // a multiple of BLOCK_FLOATS: an aligned f64
+  const memory = memoryFloats(kernels, resultAt + BLOCK_FLOATS);
   // why zero padding when measuring: zeros in all four make a zero step there, which adds nothing
-  copyIn(memory, param, paramAt, measure ? slot : n);
-  copyIn(memory, grad, gradAt, measure ? slot : n);
-  copyIn(memory, expAvg, expAvgAt, measure ? slot : n);
-  copyIn(memory, expAvgSq, expAvgSqAt, measure ? slot : n);
+  const end = measure ? slot : n;
+  copyIn(memory, param, paramAt, end);
+  copyIn(memory, grad, gradAt, end);
+  copyIn(memory, expAvg, expAvgAt, end);
+  copyIn(memory, expAvgSq, expAvgSqAt, end);
   const { shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps } = step;
-  kernel(kernels, 'adam')(paramAt * 4, gradAt * 4, expAvgAt * 4, expAvgSqAt * 4, out * 4, slot * 4, shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps);
-  param.set(memory.subarray(out, out + n));
+  let size: UpdateSize | undefined;
+  if (!measure) kernel(kernels, 'adam')(paramAt * 4, gradAt * 4, expAvgAt * 4, expAvgSqAt * 4, slot * 4, shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps);
+  else {
+    const weight = kernel(kernels, 'adamMeasured')(
+      paramAt * 4, gradAt * 4, expAvgAt * 4, expAvgSqAt * 4, slot * 4, resultAt * 4, shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps,
+    );
+    size = { weight, update: memoryDoubles(kernels)[resultAt / 2]! };
+  }
+  const after = memory.subarray(paramAt, paramAt + n);
+  if (size !== undefined && needsExactSums(size.weight, size.update, n)) size = weightAndUpdateLoop(after, param); // and param ← after
+  else param.set(after);
   expAvg.set(memory.subarray(expAvgAt, expAvgAt + n));
   expAvgSq.set(memory.subarray(expAvgSqAt, expAvgSqAt + n));
-  return measure ? updateSizeInMemory(kernels, out, paramAt, n, out + slot) : undefined;
+  return size;
 }
 
 /** memory[at ..] ← values, then zeros up to `at + end`. */

@@ -3,8 +3,8 @@ import { encodeModule } from './encoder.js';
 import { gemmFunction, TILE } from './matmul-kernel.js';
 import { packFunctions } from './pack-kernel.js';
 import { elementwiseFunctions } from './elementwise-kernel.js';
-import { squareSumFunctions, updateSquaresFunction } from './squares-kernel.js';
-import { adamFunction, sgdMeasuredFunction } from './optimizer-kernels.js';
+import { squareSumFunctions } from './squares-kernel.js';
+import { adamFunction, adamMeasuredFunction, sgdMeasuredFunction } from './optimizer-kernels.js';
 
 /** A kernel exported by our module: i32/f32 arguments in, at most one number out. */
 export type KernelFunction = (...args: number[]) => number;
@@ -36,12 +36,12 @@ export function kernelModuleBytes(memoryPages = INITIAL_MEMORY_PAGES): Uint8Arra
 }
 
 /**
- * The optimizer module (Adam's update, `updateSquares` to measure it, and plain SGD measuring its
- * own step), with a memory of its own. why a second module: the first is within a few hundred bytes of the 4 KB that browsers
+ * The optimizer module (Adam's update, and Adam and plain SGD measuring their own step as they
+ * write it), with a memory of its own. why a second module: the first is within a few hundred bytes of the 4 KB that browsers
  * compile synchronously on the main thread, and Adam's kernel would push it over.
  */
 export function optimizerModuleBytes(memoryPages = INITIAL_MEMORY_PAGES): Uint8Array<ArrayBuffer> {
-  return encodeModule({ functions: [adamFunction(), updateSquaresFunction(), sgdMeasuredFunction()], memoryPages });
+  return encodeModule({ functions: [adamFunction(), adamMeasuredFunction(), sgdMeasuredFunction()], memoryPages });
 }
 
 /** A module with one function that uses v128 values: it validates exactly when the engine supports SIMD. */

@@ -74,7 +74,7 @@ function squaresFunction(): FunctionDefinition {
  * small is common, and so is a nonzero step below it (a step smaller than half a weight's last
  * digit is 0); without the two multiplications per element the pass is mul-bound half as long.
  */
-export function updateSquaresFunction(): FunctionDefinition {
+function updateSquaresFunction(): FunctionDefinition {
   const f = new FunctionBuilder('updateSquares');
   const w = f.param('w', 'i32');
   const previous = f.param('previous', 'i32');
@@ -102,7 +102,7 @@ export function updateSquaresFunction(): FunctionDefinition {
   return f.finish(['f64']);
 }
 
-/** The end of `updateSquares` and `sgdMeasured`: Σ(Δw)² stored at `updateOut`, Σw² left on the stack. */
+/** The end of `updateSquares` and the measuring optimizer kernels: Σ(Δw)² stored at `updateOut`, Σw² left on the stack. */
 export function storeSums(f: FunctionBuilder, weights: readonly Local[], updates: readonly Local[], updateOut: Local, scratch: Local): void {
   f.get(updateOut);
   sumOfLanes(f, updates, scratch);
@@ -110,18 +110,18 @@ export function storeSums(f: FunctionBuilder, weights: readonly Local[], updates
   sumOfLanes(f, weights, scratch);
 }
 
-/** The end of a chunk of `updateSquares` and `sgdMeasured`: both pairs of partial sums widened into their totals. */
+/** The end of a chunk of `updateSquares` and the measuring optimizer kernels: the partial sums (one or two per sum) widened into their totals. */
 export function widenPartials(f: FunctionBuilder, weightPartial: readonly Local[], updatePartial: readonly Local[], weights: readonly Local[], updates: readonly Local[]): void {
-  for (const half of [0, 1]) {
+  for (let half = 0; half < weightPartial.length; half++) {
     widenInto(f, weightPartial[half]!, weights[2 * half]!, weights[2 * half + 1]!);
     widenInto(f, updatePartial[half]!, updates[2 * half]!, updates[2 * half + 1]!);
   }
 }
 
 /**
- * The chunked loop of `squares`, `updateSquares` and `sgdMeasured`: `partials` (f32x4 sums) are zeroed at the
- * start of each chunk of SQUARES_CHUNK_FLOATS floats, `body` runs per block, and `flush` widens
- * the partial sums into the float64 totals at the end of the chunk.
+ * The chunked loop of `squares`, `updateSquares` and the measuring optimizer kernels: `partials`
+ * (f32x4 sums) are zeroed at the start of each chunk of SQUARES_CHUNK_FLOATS floats, `body` runs
+ * per block, and `flush` widens the partial sums into the float64 totals at the end of the chunk.
  */
 export function overChunks(f: FunctionBuilder, bytes: Local, partials: readonly Local[], body: (offset: Local) => void, flush: () => void): void {
   const offset = f.local('offset', 'i32');
