@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ArgumentError, ShapeError, Tensor, nn, optim, tensor } from '../src/index.js';
+import { ArgumentError, ShapeError, Tensor, nn, optim, setKernelBackend, tensor } from '../src/index.js';
 import { expectAllClose } from './helpers.js';
 
 /*
@@ -256,5 +256,50 @@ describe('optimizers', () => {
     expect(other.stateDict().state).toEqual({});
     const fewer = new optim.SGD([model.parameters()[0]!], { lr: 0.1 });
     expect(() => fewer.loadStateDict(sgd.stateDict())).toThrow(/groups have sizes \[1\] but the state has \[4\]/);
+  });
+});
+
+describe('a zero weight decay is skipped, as in PyTorch', () => {
+  // why it matters: g + 0·θ is NaN for an infinite θ, which would turn a weight PyTorch keeps at
+  // ±Inf into NaN. Lengths below and above the WebAssembly threshold, float32 and float64, both paths.
+  const makers: Array<[string, Make]> = [
+    ['SGD', (p) => new optim.SGD(p, { lr: 0.1 })],
+    ['SGD with momentum', (p) => new optim.SGD(p, { lr: 0.1, momentum: 0.9 })],
+    ['Adam', (p) => new optim.Adam(p, { lr: 0.1 })],
+    ['AdamW without decay', (p) => new optim.AdamW(p, { lr: 0.1, weightDecay: 0 })],
+    ['RMSprop', (p) => new optim.RMSprop(p, { lr: 0.1 })],
+  ];
+  it.each(['ts', 'auto'] as const)('keeps an infinite weight infinite and the finite ones finite (%s kernels)', (backend) => {
+    setKernelBackend(backend);
+    try {
+      for (const [name, make] of makers) {
+        for (const [size, dtype] of [[8, 'float64'], [8, 'float32'], [4096, 'float32']] as const) {
+          const values = new Array<number>(size).fill(0.5);
+          values[1] = Infinity;
+          values[size - 1] = -Infinity;
+          const param = tensor(values, { dtype, requiresGrad: true });
+          const optimizer = make([param]);
+          for (let t = 0; t < 2; t++) {
+            param.grad = tensor(new Array<number>(size).fill(0.25), { dtype });
+            optimizer.step();
+          }
+          const label = `${name}, ${size} ${dtype}`;
+          expect(param.data[1], label).toBe(Infinity);
+          expect(param.data[size - 1], label).toBe(-Infinity);
+          expect(Number.isFinite(param.data[0]!) && param.data[0]! < 0.5, label).toBe(true);
+        }
+      }
+    } finally {
+      setKernelBackend('auto');
+    }
+  });
+
+  it('still decays when the decay is not zero: an infinite weight then meets λ·θ (NaN for SGD, as in PyTorch: Inf − lr·(g + λ·Inf))', () => {
+    const param = tensor([Infinity, 0.5], { dtype: 'float64', requiresGrad: true });
+    const optimizer = new optim.SGD([param], { lr: 0.1, weightDecay: 0.01 });
+    param.grad = tensor([0.25, 0.25], { dtype: 'float64' });
+    optimizer.step();
+    expect(param.data[0]).toBeNaN(); // Inf − Inf
+    expect(param.data[1]).toBeCloseTo(0.5 - 0.1 * (0.25 + 0.005), 12);
   });
 });

@@ -40,7 +40,7 @@ function float32Reference(param: Float32Array, grad: Float32Array, expAvg: Float
   const s = { shrink: f(step.shrink), l2: f(step.l2), keep1: f(step.keep1), beta2: f(step.beta2), keep2: f(step.keep2), stepSize: f(step.stepSize), bias2Sqrt: f(step.bias2Sqrt), eps: f(step.eps) };
   for (let i = 0; i < param.length; i++) {
     const w = f(param[i]! * s.shrink);
-    const g = f(grad[i]! + f(s.l2 * w));
+    const g = s.l2 === 0 ? grad[i]! : f(grad[i]! + f(s.l2 * w)); // PyTorch adds no zero decay
     const m = f(expAvg[i]! + f(s.keep1 * f(g - expAvg[i]!)));
     const v = f(f(expAvgSq[i]! * s.beta2) + f(f(s.keep2 * g) * g));
     const denominator = f(f(f(Math.sqrt(v)) / s.bias2Sqrt) + s.eps);

@@ -159,7 +159,8 @@ describe('the SGD update kernel', () => {
   /** θ − lr·(g + λ·θ) evaluated in float32 arithmetic, one rounding per operation, as the SIMD lanes do. */
   function float32Reference(param: Float32Array, grad: Float32Array, lr: number, weightDecay: number): Float32Array {
     const f = Math.fround;
-    return param.map((theta, i) => f(theta - f(f(lr) * f(grad[i]! + f(f(weightDecay) * theta)))));
+    const decayed = (theta: number, g: number): number => (weightDecay === 0 ? g : f(g + f(f(weightDecay) * theta))); // PyTorch adds no zero decay
+    return param.map((theta, i) => f(theta - f(f(lr) * decayed(theta, grad[i]!))));
   }
 
   /** Σw² after the step and Σ(Δw)² in float64, from the float32 values as stored. */

@@ -45,7 +45,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     const n = param.length;
     for (let i = 0; i < n; i++) {
       const w = param[i]!;
-      const g = grad[i]! + weightDecay * w;
+      const g = weightDecay === 0 ? grad[i]! : grad[i]! + weightDecay * w; // PyTorch skips a zero decay (0·Inf is NaN)
       squareAvg[i] = alpha * squareAvg[i]! + keep * g * g;
       let variance = squareAvg[i]!; // stored values are read back: rounded to the dtype, as PyTorch uses them
       if (gradAvg !== null) {

@@ -47,7 +47,7 @@ export class SGD extends Optimizer<SGDOptions> {
     const n = param.length;
     for (let i = 0; i < n; i++) {
       const w = param[i]!;
-      const g = grad[i]! + weightDecay * w;
+      const g = weightDecay === 0 ? grad[i]! : grad[i]! + weightDecay * w; // PyTorch skips a zero decay (0·Inf is NaN)
       // why: PyTorch starts the buffer at the first gradient itself, undamped
       buffer[i] = first ? g : momentum * buffer[i]! + keep * g;
       const velocity = buffer[i]!; // read back: rounded to the dtype, as PyTorch uses it

@@ -9,7 +9,8 @@ import type { UpdateSize } from './update-size.js';
  */
 
 /**
- * Plain SGD (no momentum), in place: param ← param − lr·(grad + weightDecay·param).
+ * Plain SGD (no momentum), in place: param ← param − lr·(grad + weightDecay·param), the decay
+ * term only when weightDecay ≠ 0, as PyTorch (0·θ would turn an infinite weight into NaN).
  * float32 parameters large enough to pay for the copies take the WebAssembly SIMD kernel, which
  * computes in float32 as PyTorch does; the TypeScript loop computes in float64 and rounds once.
  * With `measure`, returns the step's size (Σw² after it and Σ(Δw)², see `UpdateSize`), summed
@@ -25,7 +26,7 @@ export function sgdUpdate(param: TypedArray, grad: TypedArray, lr: number, weigh
   const n = param.length;
   for (let i = 0; i < n; i++) {
     const w = param[i]!;
-    param[i] = w - lr * (grad[i]! + weightDecay * w);
+    param[i] = w - lr * (weightDecay === 0 ? grad[i]! : grad[i]! + weightDecay * w);
   }
   return undefined;
 }
@@ -37,7 +38,7 @@ function sgdMeasuredLoop(param: TypedArray, grad: TypedArray, lr: number, weight
   const n = param.length;
   for (let i = 0; i < n; i++) {
     const before = param[i]!;
-    param[i] = before - lr * (grad[i]! + weightDecay * before);
+    param[i] = before - lr * (weightDecay === 0 ? grad[i]! : grad[i]! + weightDecay * before);
     const after = param[i]!; // as stored: rounded to float32 for a float32 parameter
     weight += after * after;
     update += (after - before) * (after - before);
@@ -63,7 +64,7 @@ export interface AdamStep {
 
 /**
  * One Adam step on a parameter and its moments, in place:
- *   θ ← θ·shrink;   g ← ∇ + l2·θ;   m ← m + keep1·(g − m);   v ← β₂·v + keep2·g²
+ *   θ ← θ·shrink;   g ← ∇ + l2·θ (only when l2 ≠ 0, as PyTorch);   m ← m + keep1·(g − m);   v ← β₂·v + keep2·g²
  *   (AMSGrad: v̂ ← max(v̂, v), used for v below);   θ ← θ − stepSize·m / (√v / bias2Sqrt + ε)
  * float32 parameters large enough to pay for the copies take the WebAssembly SIMD kernel, which
  * computes in float32 op by op as PyTorch does (AMSGrad stays here) and, with `measure`, returns
@@ -86,7 +87,7 @@ export function adamUpdate(
   for (let i = 0; i < n; i++) {
     if (shrink !== 1) param[i] = param[i]! * shrink;
     const w = param[i]!;
-    const g = grad[i]! + l2 * w;
+    const g = l2 === 0 ? grad[i]! : grad[i]! + l2 * w;
     const m = expAvg[i]!;
     expAvg[i] = m + keep1 * (g - m); // lerp, as PyTorch
     expAvgSq[i] = beta2 * expAvgSq[i]! + keep2 * g * g;

@@ -21,7 +21,8 @@ export function elementwiseFunctions(): FunctionDefinition[] {
     reluFunction(),
     reluBackwardFunction(),
     sumFunction(),
-    sgdFunction(),
+    sgdFunction(false),
+    sgdFunction(true),
     scaleFunction(),
   ];
 }
@@ -140,21 +141,22 @@ function scaleFunction(): FunctionDefinition {
 }
 
 /**
- * sgd(param, grad, bytes, lr, weightDecay): param ← param − lr·(grad + weightDecay·param) in
- * place, the plain SGD update (torch.optim.SGD without momentum) in float32 arithmetic, as
- * PyTorch's float32 update is. `lr` and `weightDecay` arrive as f32 and are splatted once.
- * (`sgdMeasured` in the optimizer module does the same and measures the step.)
+ * sgd(param, grad, bytes, lr, weightDecay): param ← param − lr·grad in place, the plain SGD update
+ * (torch.optim.SGD without momentum) in float32 arithmetic, as PyTorch's float32 update is;
+ * `sgdDecay` adds the weight decay first: param ← param − lr·(grad + weightDecay·param). `lr` and
+ * `weightDecay` arrive as f32 and are splatted once. (`sgdMeasured` in the optimizer module does
+ * the same and measures the step.)
  */
-function sgdFunction(): FunctionDefinition {
-  const f = new FunctionBuilder('sgd');
+function sgdFunction(decay: boolean): FunctionDefinition {
+  const f = new FunctionBuilder(decay ? 'sgdDecay' : 'sgd');
   const param = f.param('param', 'i32');
   const grad = f.param('grad', 'i32');
   const bytes = f.param('bytes', 'i32');
-  const [lrVector, decayVector] = sgdScalars(f);
+  const scalars = sgdScalars(f);
   overBlocks(f, bytes, (offset) => {
     for (const extra of [0, 16]) {
       f.get(param).get(offset).op('i32.add'); // store address
-      sgdStep(f, param, grad, offset, extra, lrVector, decayVector);
+      sgdStep(f, param, grad, offset, extra, scalars, decay);
       f.memory('v128.store', extra);
     }
   });
@@ -172,15 +174,24 @@ export function sgdScalars(f: FunctionBuilder): [Local, Local] {
   return [lrVector, decayVector];
 }
 
-/** Pushes θ − lr·(g + λ·θ) for the four floats at (base + offset) + extra bytes, in PyTorch's order of float32 operations. */
-export function sgdStep(f: FunctionBuilder, param: Local, grad: Local, offset: Local, extra: number, lrVector: Local, decayVector: Local): void {
+/**
+ * Pushes θ − lr·g, or with `decay` θ − lr·(g + λ·θ), for the four floats at (base + offset) +
+ * extra bytes, in PyTorch's order of float32 operations. why two kernels and not g + 0·θ when
+ * λ = 0: PyTorch skips a zero decay, and 0·θ is NaN for an infinite θ, which would turn a weight
+ * PyTorch keeps at ±Inf into NaN (a lane select instead cost plain SGD ~13 %).
+ */
+export function sgdStep(
+  f: FunctionBuilder, param: Local, grad: Local, offset: Local, extra: number, [lrVector, decayVector]: readonly [Local, Local], decay: boolean,
+): void {
   loadAt(f, param, offset, extra); // θ
   f.get(lrVector);
   loadAt(f, grad, offset, extra);
-  f.get(decayVector);
-  loadAt(f, param, offset, extra);
-  f.op('f32x4.mul').op('f32x4.add'); // g + λ·θ
-  f.op('f32x4.mul').op('f32x4.sub'); // θ − lr·(g + λ·θ)
+  if (decay) {
+    f.get(decayVector);
+    loadAt(f, param, offset, extra);
+    f.op('f32x4.mul').op('f32x4.add'); // g + λ·θ
+  }
+  f.op('f32x4.mul').op('f32x4.sub'); // θ − lr·g
 }
 
 /** Leaves the f64 sum of every lane of four f64x2 accumulators on the stack (`scratch` is overwritten). */

@@ -139,6 +139,6 @@ export function sgdWasm(kernels: WasmKernels, param: Float32Array, grad: Float32
   const memory = memoryFloats(kernels, gradAt + slot);
   memory.set(param, paramAt);
   memory.set(grad, gradAt);
-  kernel(kernels, 'sgd')(paramAt * 4, gradAt * 4, slot * 4, lr, weightDecay);
+  kernel(kernels, weightDecay === 0 ? 'sgd' : 'sgdDecay')(paramAt * 4, gradAt * 4, slot * 4, lr, weightDecay);
   param.set(memory.subarray(paramAt, paramAt + n));
 }

@@ -14,6 +14,8 @@ const ADAM_SCALARS = ['shrink', 'l2', 'keep1', 'beta2', 'keep2', 'stepSize', 'bi
 /** The vector locals one Adam step works with: the splatted scalars and the values of four lanes. */
 interface AdamLocals {
   scalars: Record<(typeof ADAM_SCALARS)[number], Local>;
+  /** Whether the kernel adds Adam's coupled decay l2·θ to the gradient (see `sgdStep` for why a kernel of its own). */
+  l2: boolean;
   /** θ as loaded, then θ after the step. */
   w: Local;
   g: Local;
@@ -23,7 +25,7 @@ interface AdamLocals {
 }
 
 /** Declares the eight scalar parameters (after the caller's own) and splats each into a vector local. */
-function adamLocals(f: FunctionBuilder): AdamLocals {
+function adamLocals(f: FunctionBuilder, l2: boolean): AdamLocals {
   const params = ADAM_SCALARS.map((name) => f.param(name, 'f32'));
   const vectors = params.map((scalar, i) => {
     const vector = f.local(`${ADAM_SCALARS[i]}Vector`, 'v128');
@@ -31,7 +33,7 @@ function adamLocals(f: FunctionBuilder): AdamLocals {
     return vector;
   });
   const scalars = Object.fromEntries(ADAM_SCALARS.map((name, i) => [name, vectors[i]!])) as AdamLocals['scalars'];
-  return { scalars, w: f.local('w', 'v128'), g: f.local('g', 'v128'), m: f.local('m', 'v128'), v: f.local('v', 'v128'), change: f.local('change', 'v128') };
+  return { scalars, l2, w: f.local('w', 'v128'), g: f.local('g', 'v128'), m: f.local('m', 'v128'), v: f.local('v', 'v128'), change: f.local('change', 'v128') };
 }
 
 /**
@@ -45,7 +47,8 @@ function adamStep(f: FunctionBuilder, arrays: readonly [Local, Local, Local, Loc
   loadAt(f, param, offset, extra);
   f.get(shrink).op('f32x4.mul').set(w);
   loadAt(f, grad, offset, extra);
-  f.get(l2).get(w).op('f32x4.mul').op('f32x4.add').set(g);
+  if (locals.l2) f.get(l2).get(w).op('f32x4.mul').op('f32x4.add'); // g + l2·θ
+  f.set(g);
   loadAt(f, expAvg, offset, extra);
   f.set(m);
   f.get(m).get(keep1).get(g).get(m).op('f32x4.sub').op('f32x4.mul').op('f32x4.add').set(m); // lerp, as PyTorch
@@ -62,17 +65,17 @@ function adamStep(f: FunctionBuilder, arrays: readonly [Local, Local, Local, Loc
 /**
  * adam(param, grad, expAvg, expAvgSq, bytes, shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps):
  * one step of torch.optim.Adam / AdamW in float32 arithmetic, op by op as PyTorch's single-tensor
- * update, four lanes at a time, all in place:
- *   θ ← θ·shrink (AdamW's 1 − lr·λ, else 1);   g ← ∇ + l2·θ (Adam's coupled decay, else 0)
+ * update, four lanes at a time, all in place (`adamL2` adds Adam's coupled decay, l2 > 0):
+ *   θ ← θ·shrink (AdamW's 1 − lr·λ, else 1);   g ← ∇ (+ l2·θ in adamL2)
  *   m ← m + keep1·(g − m);   v ← v·β₂ + (keep2·g)·g;   θ ← θ − (stepSize·m) / (√v / bias2Sqrt + ε)
  * why SIMD pays most here: the square root and the division run on the core's divider, which a
  * scalar float64 loop waits on per element; f32x4.sqrt and f32x4.div do four per instruction.
  */
-export function adamFunction(): FunctionDefinition {
-  const f = new FunctionBuilder('adam');
+export function adamFunction(l2: boolean): FunctionDefinition {
+  const f = new FunctionBuilder(l2 ? 'adamL2' : 'adam');
   const arrays = ['param', 'grad', 'expAvg', 'expAvgSq'].map((name) => f.param(name, 'i32')) as [Local, Local, Local, Local];
   const bytes = f.param('bytes', 'i32');
-  const locals = adamLocals(f);
+  const locals = adamLocals(f, l2);
   const offset = f.local('offset', 'i32');
   f.i32(0).set(offset);
   f.whileBelow(offset, bytes, 16, () => {
@@ -83,17 +86,18 @@ export function adamFunction(): FunctionDefinition {
 }
 
 /**
- * adamMeasured(param, grad, expAvg, expAvgSq, bytes, updateOut, …the scalars of `adam`) → f64:
+ * adamMeasured(param, grad, expAvg, expAvgSq, bytes, updateOut, …the scalars of `adam`) → f64
+ * (and `adamMeasuredL2`):
  * the same step, which also sums the new weights' squares (returned) and the squares of the steps
  * taken (stored as an f64 at `updateOut`) in the same pass, as `sgdMeasured` does. `bytes` is a
  * whole number of blocks.
  */
-export function adamMeasuredFunction(): FunctionDefinition {
-  const f = new FunctionBuilder('adamMeasured');
+export function adamMeasuredFunction(l2: boolean): FunctionDefinition {
+  const f = new FunctionBuilder(l2 ? 'adamMeasuredL2' : 'adamMeasured');
   const arrays = ['param', 'grad', 'expAvg', 'expAvgSq'].map((name) => f.param(name, 'i32')) as [Local, Local, Local, Local];
   const bytes = f.param('bytes', 'i32');
   const updateOut = f.param('updateOut', 'i32');
-  const locals = adamLocals(f);
+  const locals = adamLocals(f, l2);
   const sums = measuredSums(f, 1);
   overChunks(f, bytes, sums.partials, (offset) => {
     [0, 16].forEach((extra, half) => {
@@ -148,25 +152,25 @@ function addStep(f: FunctionBuilder, sums: MeasuredSums, half: number, after: Lo
 }
 
 /**
- * sgdMeasured(param, grad, bytes, updateOut, lr, weightDecay) → f64: the plain SGD update of
- * `sgd`, in place and in the same float32 operations, that also sums the new weights' squares
+ * sgdMeasured(param, grad, bytes, updateOut, lr, weightDecay) → f64 (and `sgdMeasuredDecay`):
+ * the plain SGD update of `sgd` (`sgdDecay`), in place and in the same float32 operations, that also sums the new weights' squares
  * (returned) and the squares of the steps taken (stored as an f64 at `updateOut`) while both are
  * in registers, chunked as `updateSquares` sums them: a monitor's ‖W‖² and ‖ΔW‖² in the pass
  * that writes the step, instead of a second pass over an out-of-place result.
  */
-export function sgdMeasuredFunction(): FunctionDefinition {
-  const f = new FunctionBuilder('sgdMeasured');
+export function sgdMeasuredFunction(decay: boolean): FunctionDefinition {
+  const f = new FunctionBuilder(decay ? 'sgdMeasuredDecay' : 'sgdMeasured');
   const param = f.param('param', 'i32');
   const grad = f.param('grad', 'i32');
   const bytes = f.param('bytes', 'i32');
   const updateOut = f.param('updateOut', 'i32');
-  const [lrVector, decayVector] = sgdScalars(f);
+  const scalars = sgdScalars(f);
   const sums = measuredSums(f, 2);
   const after = f.local('after', 'v128');
   const delta = f.local('delta', 'v128');
   overChunks(f, bytes, sums.partials, (offset) => {
     [0, 16].forEach((extra, half) => {
-      sgdStep(f, param, grad, offset, extra, lrVector, decayVector);
+      sgdStep(f, param, grad, offset, extra, scalars, decay);
       f.set(after);
       addStep(f, sums, half, after, () => loadAt(f, param, offset, extra), delta);
       f.get(param).get(offset).op('i32.add').get(after).memory('v128.store', extra);

@@ -24,7 +24,7 @@ export function sgdMeasuredWasm(kernels: WasmKernels, param: Float32Array, grad:
   // why zero padding: a zero weight with a zero gradient takes a zero step and adds nothing
   copyIn(memory, param, paramAt, slot);
   copyIn(memory, grad, gradAt, slot);
-  const weight = kernel(kernels, 'sgdMeasured')(paramAt * 4, gradAt * 4, slot * 4, resultAt * 4, lr, weightDecay);
+  const weight = kernel(kernels, weightDecay === 0 ? 'sgdMeasured' : 'sgdMeasuredDecay')(paramAt * 4, gradAt * 4, slot * 4, resultAt * 4, lr, weightDecay);
   const update = memoryDoubles(kernels)[resultAt / 2]!;
   const after = memory.subarray(paramAt, paramAt + n);
   if (needsExactSums(weight, update, n)) return weightAndUpdateLoop(after, param); // and param ← after
@@ -57,9 +57,9 @@ export function adamWasm(
   copyIn(memory, expAvgSq, expAvgSqAt, end);
   const { shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps } = step;
   let size: UpdateSize | undefined;
-  if (!measure) kernel(kernels, 'adam')(paramAt * 4, gradAt * 4, expAvgAt * 4, expAvgSqAt * 4, slot * 4, shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps);
+  if (!measure) kernel(kernels, l2 === 0 ? 'adam' : 'adamL2')(paramAt * 4, gradAt * 4, expAvgAt * 4, expAvgSqAt * 4, slot * 4, shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps);
   else {
-    const weight = kernel(kernels, 'adamMeasured')(
+    const weight = kernel(kernels, l2 === 0 ? 'adamMeasured' : 'adamMeasuredL2')(
       paramAt * 4, gradAt * 4, expAvgAt * 4, expAvgSqAt * 4, slot * 4, resultAt * 4, shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps,
     );
     size = { weight, update: memoryDoubles(kernels)[resultAt / 2]! };

@@ -41,7 +41,7 @@ export function kernelModuleBytes(memoryPages = INITIAL_MEMORY_PAGES): Uint8Arra
  * compile synchronously on the main thread, and Adam's kernel would push it over.
  */
 export function optimizerModuleBytes(memoryPages = INITIAL_MEMORY_PAGES): Uint8Array<ArrayBuffer> {
-  return encodeModule({ functions: [adamFunction(), adamMeasuredFunction(), sgdMeasuredFunction()], memoryPages });
+  return encodeModule({ functions: [false, true].flatMap((decay) => [adamFunction(decay), adamMeasuredFunction(decay), sgdMeasuredFunction(decay)]), memoryPages });
 }
 
 /** A module with one function that uses v128 values: it validates exactly when the engine supports SIMD. */
