@@ -112,7 +112,9 @@ const TINY_SQUARES_PER_ELEMENT = 2 ** -100;
  * over n elements) must be redone in float64: one is not finite (a square above float32's range,
  * or NaN/±Inf), or one is so small that its squares may have been subnormal (|x| < ~1e-19) and
  * lost digits. Above n·2⁻¹⁰⁰, what subnormal squares can lose (< n·2⁻¹²⁶) is below 2⁻²⁶ of the
- * sum. A zero Σ(Δw)² with a normal Σw² is exact: a nonzero step that small needs weights below ~1e-12.
+ * sum. A zero Σ(Δw)² with a normal Σw² stands: a nonzero step whose square vanishes in float32
+ * (|Δw| < ~4e-23) needs a weight below ~1e-15, and what such steps add to ‖ΔW‖/‖W‖ is below
+ * 4e-8 however the weights lie (~1e-22 for weights of order 1).
  */
 export function needsExactSums(weight: number, update: number, n: number): boolean {
   const tiny = n * TINY_SQUARES_PER_ELEMENT;

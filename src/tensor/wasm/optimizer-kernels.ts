@@ -153,10 +153,11 @@ function addStep(f: FunctionBuilder, sums: MeasuredSums, half: number, after: Lo
 
 /**
  * sgdMeasured(param, grad, bytes, updateOut, lr, weightDecay) → f64 (and `sgdMeasuredDecay`):
- * the plain SGD update of `sgd` (`sgdDecay`), in place and in the same float32 operations, that also sums the new weights' squares
- * (returned) and the squares of the steps taken (stored as an f64 at `updateOut`) while both are
- * in registers, chunked as `updateSquares` sums them: a monitor's ‖W‖² and ‖ΔW‖² in the pass
- * that writes the step, instead of a second pass over an out-of-place result.
+ * the plain SGD update of `sgd` (`sgdDecay`), in place and in the same float32 operations, that
+ * also sums the new weights' squares (returned) and the squares of the steps taken (stored as an
+ * f64 at `updateOut`) while both are in registers, chunked as `updateSquares` sums them: a
+ * monitor's ‖W‖² and ‖ΔW‖² in the pass that writes the step, instead of a second pass over an
+ * out-of-place result.
  */
 export function sgdMeasuredFunction(decay: boolean): FunctionDefinition {
   const f = new FunctionBuilder(decay ? 'sgdMeasuredDecay' : 'sgdMeasured');
