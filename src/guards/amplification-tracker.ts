@@ -184,8 +184,9 @@ export class AmplificationTracker {
   /** Adds an output gradient to its module's figures and returns the module's position. */
   private arriveAtOutput(module: string, grad: GradientView, op: string): number {
     const squares = grad.stats.sumOfSquares;
-    const known = this.positionOf(module);
-    if (known >= 0) {
+    const entry = this.positions.get(module); // one lookup: this pass's position, or last pass's entry to reuse
+    if (entry !== undefined && entry.pass === this.passNumber) {
+      const known = entry.position;
       this.outputSquares[known] = this.outputSquares[known]! + squares;
       this.ops[known] = op;
       return known;
@@ -197,7 +198,6 @@ export class AmplificationTracker {
     this.outputSquares[position] = squares;
     this.inputSquares[position] = 0;
     this.inputSeen[position] = 0;
-    const entry = this.positions.get(module);
     if (entry === undefined) this.positions.set(module, { pass: this.passNumber, position });
     else {
       entry.pass = this.passNumber;
