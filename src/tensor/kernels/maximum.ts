@@ -110,8 +110,9 @@ export function firstMaxIndex(
  * new maximum is rare, so each block of eight is tested against the running maximum with a chain
  * of short-circuit compares (`!(v <= m)` is true for NaN too), each a well-predicted branch that
  * is not taken, and only a block that holds a larger value (or NaN) takes the one-at-a-time path.
- * The chain ran 1.15–1.2× faster than one OR of eight compares turned into numbers (one branch per
- * block), which itself ran 1.4× faster than eight lanes each updating its own maximum (1M floats, Node 20).
+ * The chain ran 1.15–1.2× faster than one OR of eight compares turned into numbers (one branch
+ * per block), which itself ran 1.4× faster than eight lanes each updating its own maximum (1M
+ * floats, Node 20).
  */
 function maxRow(x: TypedArray, base: number, length: number): number {
   let m = x[base]!;
