@@ -61,9 +61,7 @@ export function sumWasm(kernels: WasmKernels, x: Float32Array): number {
   const n = x.length;
   const slot = slotFloats(n);
   const xAt = areaStart(0);
-  const memory = memoryFloats(kernels, xAt + slot);
-  memory.set(x, xAt);
-  memory.fill(0, xAt + n, xAt + slot);
+  copyIn(memoryFloats(kernels, xAt + slot), x, xAt, slot);
   return kernel(kernels, 'sum')(xAt * 4, slot * 4);
 }
 
@@ -84,9 +82,7 @@ export function statsWasm(kernels: WasmKernels, x: Float32Array): BufferStats | 
   const n = x.length;
   const slot = slotFloats(n);
   const xAt = areaStart(0);
-  const memory = memoryFloats(kernels, xAt + slot + BLOCK_FLOATS);
-  memory.set(x, xAt);
-  memory.fill(0, xAt + n, xAt + slot);
+  copyIn(memoryFloats(kernels, xAt + slot + BLOCK_FLOATS), x, xAt, slot);
   return statsInMemory(kernels, xAt, n, xAt + slot);
 }
 
@@ -119,6 +115,27 @@ const TINY_SQUARES_PER_ELEMENT = 2 ** -100;
 export function needsExactSums(weight: number, update: number, n: number): boolean {
   const tiny = n * TINY_SQUARES_PER_ELEMENT;
   return !(Number.isFinite(weight) && Number.isFinite(update)) || weight < tiny || (update > 0 && update < tiny);
+}
+
+/** memory[at ..] ← values, then zeros up to `at + end` (the padding of a slot that must add nothing). */
+export function copyIn(memory: Float32Array, values: Float32Array, at: number, end: number): void {
+  memory.set(values, at);
+  if (end > values.length) memory.fill(0, at + values.length, at + end);
+}
+
+/**
+ * The end of an optimizer kernel that measured its step: the new weights (at `paramAt` of the
+ * kernel memory) copied back into `param`, and Σw², Σ(Δw)² as the kernel summed them (Σw²
+ * returned as `weight`, Σ(Δw)² stored as an f64 at `resultAt`), or redone in float64 against the
+ * old values still in `param` when the float32 sums cannot be trusted (see `needsExactSums`).
+ */
+export function finishMeasuredStep(kernels: WasmKernels, param: Float32Array, paramAt: number, weight: number, resultAt: number): UpdateSize {
+  const n = param.length;
+  const update = memoryDoubles(kernels)[resultAt / 2]!;
+  const after = memoryFloats(kernels, resultAt).subarray(paramAt, paramAt + n);
+  if (needsExactSums(weight, update, n)) return weightAndUpdateLoop(after, param); // and param ← after
+  param.set(after);
+  return { weight, update };
 }
 
 /** x ← x · factor in float32 arithmetic, in place. */

@@ -1,8 +1,8 @@
 import type { AdamStep } from '../kernels/optim.js';
-import { weightAndUpdateLoop, type UpdateSize } from '../kernels/update-size.js';
+import type { UpdateSize } from '../kernels/update-size.js';
 import { BLOCK_FLOATS, slotFloats } from './elementwise-kernel.js';
-import { needsExactSums } from './elementwise.js';
-import { areaStart, kernel, memoryDoubles, memoryFloats, type WasmKernels } from './runtime.js';
+import { copyIn, finishMeasuredStep } from './elementwise.js';
+import { areaStart, kernel, memoryFloats, type WasmKernels } from './runtime.js';
 
 /*
  * Host side of the optimizer module's kernels (optimizer-kernels.ts): copy the parameter and its
@@ -25,11 +25,7 @@ export function sgdMeasuredWasm(kernels: WasmKernels, param: Float32Array, grad:
   copyIn(memory, param, paramAt, slot);
   copyIn(memory, grad, gradAt, slot);
   const weight = kernel(kernels, weightDecay === 0 ? 'sgdMeasured' : 'sgdMeasuredDecay')(paramAt * 4, gradAt * 4, slot * 4, resultAt * 4, lr, weightDecay);
-  const update = memoryDoubles(kernels)[resultAt / 2]!;
-  const after = memory.subarray(paramAt, paramAt + n);
-  if (needsExactSums(weight, update, n)) return weightAndUpdateLoop(after, param); // and param ← after
-  param.set(after);
-  return { weight, update };
+  return finishMeasuredStep(kernels, param, paramAt, weight, resultAt);
 }
 
 /**
@@ -57,23 +53,16 @@ export function adamWasm(
   copyIn(memory, expAvgSq, expAvgSqAt, end);
   const { shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps } = step;
   let size: UpdateSize | undefined;
-  if (!measure) kernel(kernels, l2 === 0 ? 'adam' : 'adamL2')(paramAt * 4, gradAt * 4, expAvgAt * 4, expAvgSqAt * 4, slot * 4, shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps);
-  else {
+  if (!measure) {
+    kernel(kernels, l2 === 0 ? 'adam' : 'adamL2')(paramAt * 4, gradAt * 4, expAvgAt * 4, expAvgSqAt * 4, slot * 4, shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps);
+    param.set(memory.subarray(paramAt, paramAt + n));
+  } else {
     const weight = kernel(kernels, l2 === 0 ? 'adamMeasured' : 'adamMeasuredL2')(
       paramAt * 4, gradAt * 4, expAvgAt * 4, expAvgSqAt * 4, slot * 4, resultAt * 4, shrink, l2, keep1, beta2, keep2, stepSize, bias2Sqrt, eps,
     );
-    size = { weight, update: memoryDoubles(kernels)[resultAt / 2]! };
+    size = finishMeasuredStep(kernels, param, paramAt, weight, resultAt);
   }
-  const after = memory.subarray(paramAt, paramAt + n);
-  if (size !== undefined && needsExactSums(size.weight, size.update, n)) size = weightAndUpdateLoop(after, param); // and param ← after
-  else param.set(after);
   expAvg.set(memory.subarray(expAvgAt, expAvgAt + n));
   expAvgSq.set(memory.subarray(expAvgSqAt, expAvgSqAt + n));
   return size;
-}
-
-/** memory[at ..] ← values, then zeros up to `at + end`. */
-function copyIn(memory: Float32Array, values: Float32Array, at: number, end: number): void {
-  memory.set(values, at);
-  if (end > values.length) memory.fill(0, at + values.length, at + end);
 }
